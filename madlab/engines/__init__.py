@@ -1,0 +1,1 @@
+"""Docking engines: the :class:`DockingEngine` port and its adapters."""
