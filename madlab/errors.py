@@ -161,3 +161,9 @@ class StoreError(MadlabError):
     """The store could not be reached or is not at the expected schema."""
 
     code = "store_error"
+
+
+class MoleculeMismatchError(ValidationError):
+    """Two molecules compared atom by atom (RMSD) that are not the same compound."""
+
+    code = "molecule_mismatch"
