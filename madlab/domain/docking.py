@@ -80,7 +80,7 @@ class ResidueIssue:
     """What receptor preparation did to one residue, or could not do.
 
     ``action`` is one of ``removed``, ``repaired``, ``kept``, ``altloc``,
-    ``untyped``; ``residue`` reads like ``A:HIS:57`` (chain:name:number+icode).
+    ``incomplete`` (missing atoms, kept as is), ``untyped``; ``residue`` reads like ``A:HIS:57`` (chain:name:number+icode).
     """
 
     residue: str
