@@ -1,0 +1,335 @@
+"""SQLAlchemy implementation of :class:`~madlab.store.ports.JobRepository`."""
+
+from __future__ import annotations
+
+import builtins
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select, tuple_
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from madlab.domain.jobs import Job, JobEvent, JobStatus, check_transition
+from madlab.domain.paging import Page
+from madlab.errors import ConflictError, NotFoundError, ValidationError
+from madlab.store import values
+from madlab.store.cursor import decode_cursor, encode_cursor
+from madlab.store.mapping import to_event, to_job
+from madlab.store.models import JobEventRow, JobRow, OrganizationRow, PipelineRow
+from madlab.store.ports.jobs import JobRepository
+
+#: Largest page a listing returns.
+MAX_PAGE = 1000
+
+
+class SqlJobRepository(JobRepository):
+    """Jobs in a SQL database (see the port for the contract of each method)."""
+
+    def __init__(self, session: Session, clock: Callable[[], datetime]) -> None:
+        self._session = session
+        self._clock = clock
+
+    def add(
+        self,
+        *,
+        organization_id: str,
+        user: str,
+        task_id: str,
+        task_version: str,
+        parameters: Mapping[str, Any] | None = None,
+        engine: str | None = None,
+        queue: str = "default",
+        priority: int = 0,
+        name: str | None = None,
+        pipeline_id: str | None = None,
+        parent_id: str | None = None,
+        job_id: str | None = None,
+        detail: str | None = None,
+    ) -> Job:
+        """Record a new job in state ``submitted``."""
+        if self._session.get(OrganizationRow, organization_id) is None:
+            raise NotFoundError(
+                "organization", organization_id, hint="create it first (organizations.ensure)"
+            )
+        new_id = values.job_id(job_id) if job_id is not None else str(uuid.uuid4())
+        if self._session.get(JobRow, new_id) is not None:
+            raise ConflictError(f"job {new_id} already exists", job_id=new_id)
+        if parent_id is not None:
+            parent_id = self._row(organization_id, values.job_id(parent_id, "parent_id")).id
+        if pipeline_id is not None:
+            pipeline = self._session.get(PipelineRow, pipeline_id)
+            if pipeline is None or pipeline.organization_id != organization_id:
+                raise NotFoundError("pipeline", pipeline_id)
+        now = self._clock()
+        row = JobRow(
+            id=new_id,
+            organization_id=organization_id,
+            user_name=values.text(user, "user", max_length=128),
+            name=name,
+            task_id=values.text(task_id, "task_id", max_length=128),
+            task_version=values.text(task_version, "task_version", max_length=32),
+            parameters=values.json_object(parameters, "parameters"),
+            status=JobStatus.SUBMITTED.value,
+            engine_used=engine,
+            queue=values.text(queue, "queue", max_length=64),
+            priority=int(priority),
+            progress_done=0,
+            progress_total=None,
+            attempt=0,
+            error=None,
+            execution_metrics={},
+            resource_usage={},
+            pipeline_id=pipeline_id,
+            parent_id=parent_id,
+            created_at=now,
+            updated_at=now,
+        )
+        self._session.add(row)
+        self._session.flush()  # the event's foreign key needs the job row first
+        self._session.add(self._event(row, None, JobStatus.SUBMITTED, now, detail))
+        self._session.flush()
+        return to_job(row)
+
+    def get(self, organization_id: str, job_id: str) -> Job:
+        """The job, if it belongs to the organization."""
+        return to_job(self._row(organization_id, job_id))
+
+    def transition(
+        self,
+        organization_id: str,
+        job_id: str,
+        status: JobStatus | str,
+        *,
+        detail: str | None = None,
+        error: Mapping[str, Any] | None = None,
+        engine: str | None = None,
+    ) -> Job:
+        """Move the job to ``status`` (checked), stamp times, write one event."""
+        target = values.job_status(status)
+        error_doc = values.error_document(error) if error is not None else None
+        row = self._row(organization_id, job_id, lock=True)
+        current = JobStatus(row.status)
+        check_transition(current, target, job_id=row.id)
+        now = self._clock()
+        row.status = target.value
+        row.updated_at = now
+        if target is JobStatus.RUNNING:
+            row.started_at = now
+            row.attempt += 1
+        if target.is_final:
+            row.finished_at = now
+        if target is JobStatus.SUCCEEDED:
+            row.error = None
+        if error_doc is not None:
+            row.error = error_doc
+        if engine is not None:
+            row.engine_used = engine
+        self._session.add(self._event(row, current, target, now, detail))
+        self._flush(row.id)
+        return to_job(row)
+
+    def fail(
+        self,
+        organization_id: str,
+        job_id: str,
+        *,
+        error: Mapping[str, Any],
+        detail: str | None = None,
+    ) -> Job:
+        """Move the job to ``failed`` with its error."""
+        doc = values.error_document(error)
+        return self.transition(
+            organization_id,
+            job_id,
+            JobStatus.FAILED,
+            detail=detail if detail is not None else doc["message"],
+            error=doc,
+        )
+
+    def set_progress(
+        self, organization_id: str, job_id: str, *, done: int, total: int | None = None
+    ) -> Job:
+        """Record the units of work done (and to do)."""
+        if isinstance(done, bool) or not isinstance(done, int) or done < 0:
+            raise ValidationError(
+                f"progress done must be an integer >= 0, not {done!r}", field="done"
+            )
+        if total is not None and (
+            isinstance(total, bool) or not isinstance(total, int) or total < done
+        ):
+            raise ValidationError(
+                f"progress total must be an integer >= done ({done}), not {total!r}",
+                field="total",
+            )
+        row = self._row(organization_id, job_id, lock=True)
+        self._refuse_final(row, "record progress of")
+        row.progress_done = done
+        if total is not None:
+            row.progress_total = total
+        row.updated_at = self._clock()
+        self._flush(row.id)
+        return to_job(row)
+
+    def set_metrics(
+        self,
+        organization_id: str,
+        job_id: str,
+        *,
+        execution_metrics: Mapping[str, Any] | None = None,
+        resource_usage: Mapping[str, Any] | None = None,
+    ) -> Job:
+        """Merge measurements into the job."""
+        metrics = values.json_object(execution_metrics, "execution_metrics")
+        usage = values.json_object(resource_usage, "resource_usage")
+        row = self._row(organization_id, job_id, lock=True)
+        if metrics:
+            row.execution_metrics = {**row.execution_metrics, **metrics}
+        if usage:
+            row.resource_usage = {**row.resource_usage, **usage}
+        row.updated_at = self._clock()
+        self._flush(row.id)
+        return to_job(row)
+
+    def list(
+        self,
+        organization_id: str,
+        *,
+        status: JobStatus | str | Iterable[JobStatus | str] | None = None,
+        task_id: str | None = None,
+        engine: str | None = None,
+        user: str | None = None,
+        parent_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        text: str | None = None,
+        limit: int = 50,
+        after: str | None = None,
+    ) -> Page[Job]:
+        """One page of jobs, newest first (keyset on ``(created_at, id)``)."""
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
+            raise ValidationError(
+                f"limit must be an integer from 1 to {MAX_PAGE}, not {limit!r}", field="limit"
+            )
+        query = select(JobRow).where(JobRow.organization_id == organization_id)
+        if status is not None:
+            query = query.where(JobRow.status.in_([s.value for s in values.job_statuses(status)]))
+        if task_id is not None:
+            query = query.where(JobRow.task_id == task_id)
+        if engine is not None:
+            query = query.where(JobRow.engine_used == engine)
+        if user is not None:
+            query = query.where(JobRow.user_name == user)
+        if parent_id is not None:
+            query = query.where(JobRow.parent_id == parent_id)
+        if since is not None:
+            query = query.where(JobRow.created_at >= values.aware(since, "since"))
+        if until is not None:
+            query = query.where(JobRow.created_at < values.aware(until, "until"))
+        if text:
+            pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            query = query.where(
+                or_(
+                    *(
+                        column.ilike(pattern, escape="\\")
+                        for column in (JobRow.id, JobRow.name, JobRow.task_id, JobRow.user_name)
+                    )
+                )
+            )
+        if after is not None:
+            created_at, last_id = decode_cursor(after)
+            query = query.where(tuple_(JobRow.created_at, JobRow.id) < (created_at, last_id))
+        query = query.order_by(JobRow.created_at.desc(), JobRow.id.desc()).limit(limit + 1)
+        rows = list(self._session.scalars(query))
+        more = len(rows) > limit
+        rows = rows[:limit]
+        cursor = encode_cursor(rows[-1].created_at, rows[-1].id) if more else None
+        return Page(items=[to_job(r) for r in rows], next_cursor=cursor)
+
+    def events(self, organization_id: str, job_id: str) -> builtins.list[JobEvent]:
+        """The job's status history, oldest first."""
+        row = self._row(organization_id, job_id)
+        query = select(JobEventRow).where(JobEventRow.job_id == row.id).order_by(JobEventRow.id)
+        return [to_event(e) for e in self._session.scalars(query)]
+
+    def counts(self, organization_id: str) -> dict[JobStatus, int]:
+        """Number of jobs per state."""
+        query = (
+            select(JobRow.status, func.count())
+            .where(JobRow.organization_id == organization_id)
+            .group_by(JobRow.status)
+        )
+        return {JobStatus(s): int(n) for s, n in self._session.execute(query).all()}
+
+    def list_stale(
+        self, *, updated_before: datetime, status: JobStatus = JobStatus.RUNNING, limit: int = 100
+    ) -> builtins.list[Job]:
+        """Jobs of every organization stuck in ``status``, oldest update first."""
+        query = (
+            select(JobRow)
+            .where(JobRow.status == values.job_status(status).value)
+            .where(JobRow.updated_at < values.aware(updated_before, "updated_before"))
+            .order_by(JobRow.updated_at)
+            .limit(limit)
+        )
+        return [to_job(r) for r in self._session.scalars(query)]
+
+    def delete(self, organization_id: str, job_id: str) -> None:
+        """Delete a final job and everything recorded about it."""
+        row = self._row(organization_id, job_id, lock=True)
+        if not JobStatus(row.status).is_final:
+            raise ConflictError(
+                f"job {row.id} is {row.status}; only finished jobs can be deleted",
+                hint="cancel it first",
+                job_id=row.id,
+            )
+        self._session.delete(row)
+        self._flush(row.id)
+
+    # -- helpers -----------------------------------------------------------
+
+    def _row(self, organization_id: str, job_id: str, *, lock: bool = False) -> JobRow:
+        query = select(JobRow).where(JobRow.id == job_id, JobRow.organization_id == organization_id)
+        if lock:
+            query = query.with_for_update()
+        row = self._session.scalars(query).one_or_none()
+        if row is None:
+            raise NotFoundError("job", job_id)
+        return row
+
+    def _refuse_final(self, row: JobRow, action: str) -> None:
+        if JobStatus(row.status).is_final:
+            raise ConflictError(
+                f"cannot {action} job {row.id}: it is {row.status}",
+                job_id=row.id,
+                current=row.status,
+            )
+
+    def _flush(self, job_id: str) -> None:
+        try:
+            self._session.flush()
+        except StaleDataError as err:
+            raise ConflictError(
+                f"job {job_id} was changed by someone else meanwhile",
+                hint="read it again and retry",
+                job_id=job_id,
+            ) from err
+
+    @staticmethod
+    def _event(
+        row: JobRow,
+        current: JobStatus | None,
+        target: JobStatus,
+        at: datetime,
+        detail: str | None,
+    ) -> JobEventRow:
+        return JobEventRow(
+            organization_id=row.organization_id,
+            job_id=row.id,
+            from_status=current.value if current else None,
+            to_status=target.value,
+            at=at,
+            detail=detail,
+        )
