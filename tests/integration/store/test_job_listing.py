@@ -1,0 +1,124 @@
+"""Job listings: filters and keyset pagination, newest first."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+
+from madlab.domain import Job, JobStatus
+from madlab.errors import ValidationError
+from madlab.store import Store
+
+from .conftest import StepClock
+
+
+def _add(store: Store, org: str, **extra: object) -> Job:
+    fields: dict[str, object] = {
+        "organization_id": org,
+        "user": "alice",
+        "task_id": "dock",
+        "task_version": "1",
+        "engine": "vina",
+    }
+    fields.update(extra)
+    with store.unit_of_work() as uow:
+        return uow.jobs.add(**fields)  # type: ignore[arg-type]
+
+
+def _all_pages(store: Store, org: str, limit: int, **filters: object) -> list[list[Job]]:
+    pages, cursor = [], None
+    while True:
+        with store.unit_of_work() as uow:
+            page = uow.jobs.list(org, limit=limit, after=cursor, **filters)  # type: ignore[arg-type]
+        pages.append(page.items)
+        cursor = page.next_cursor
+        if cursor is None:
+            return pages
+
+
+@pytest.mark.parametrize("step_ms", [1, 0], ids=["distinct-times", "same-time"])
+def test_pages_return_every_job_exactly_once_newest_first(
+    make_store: Callable[..., Store], step_ms: int
+) -> None:
+    store = make_store(clock=StepClock(timedelta(milliseconds=step_ms)))
+    with store.unit_of_work() as uow:
+        org = uow.organizations.ensure("acme").id
+    jobs = [_add(store, org) for _ in range(23)]
+    pages = _all_pages(store, org, limit=5)
+    assert [len(p) for p in pages] == [5, 5, 5, 5, 3]
+    listed = [j.id for page in pages for j in page]
+    assert sorted(listed) == sorted(j.id for j in jobs)
+    assert len(set(listed)) == len(listed)
+    expected = sorted(jobs, key=lambda j: (j.created_at, j.id), reverse=True)
+    assert listed == [j.id for j in expected]
+
+
+def test_jobs_submitted_while_paging_do_not_shift_pages(store: Store, org: str) -> None:
+    first = [_add(store, org) for _ in range(6)]
+    with store.unit_of_work() as uow:
+        page1 = uow.jobs.list(org, limit=3)
+    _add(store, org)  # newer than every listed job
+    with store.unit_of_work() as uow:
+        page2 = uow.jobs.list(org, limit=3, after=page1.next_cursor)
+    listed = [j.id for j in page1.items + page2.items]
+    assert listed == [j.id for j in reversed(first)]
+
+
+def test_an_exact_last_page_has_no_cursor(store: Store, org: str) -> None:
+    for _ in range(4):
+        _add(store, org)
+    with store.unit_of_work() as uow:
+        page = uow.jobs.list(org, limit=4)
+        assert len(page.items) == 4 and page.next_cursor is None
+        assert uow.jobs.list(org, limit=2).next_cursor is not None
+
+
+def test_filters(store: Store, org: str, other_org: str, clock: StepClock) -> None:
+    start = clock()
+    a = _add(store, org, task_id="dock", engine="vina", user="alice", name="Kinase 50%")
+    b = _add(store, org, task_id="dock", engine="smina", user="bob", name="kinase_screen")
+    middle = clock()  # strictly between b and c
+    c = _add(store, org, task_id="prepare", engine=None, user="alice")
+    _add(store, other_org, task_id="dock")
+    with store.unit_of_work() as uow:
+        uow.jobs.transition(org, b.id, JobStatus.QUEUED)
+        uow.jobs.transition(org, c.id, JobStatus.CANCELLED)
+
+        def ids(**filters: object) -> list[str]:
+            return [j.id for j in uow.jobs.list(org, **filters).items]  # type: ignore[arg-type]
+
+        assert ids() == [c.id, b.id, a.id]
+        assert ids(status=JobStatus.SUBMITTED) == [a.id]
+        assert ids(status=["queued", JobStatus.CANCELLED]) == [c.id, b.id]
+        assert ids(task_id="dock") == [b.id, a.id]
+        assert ids(engine="smina") == [b.id]
+        assert ids(user="alice") == [c.id, a.id]
+        assert ids(since=middle) == [c.id]
+        assert ids(until=middle) == [b.id, a.id]
+        assert ids(since=start, until=middle, engine="vina") == [a.id]
+        assert ids(text="KINASE") == [b.id, a.id]
+        assert ids(text="50%") == [a.id]
+        assert ids(text="e_s") == [b.id]
+        assert ids(text="prep") == [c.id]
+        assert ids(text=a.id[:8]) == [a.id]
+
+
+@pytest.mark.parametrize(
+    ("filters", "field"),
+    [
+        ({"limit": 0}, "limit"),
+        ({"limit": 5000}, "limit"),
+        ({"after": "garbage!"}, "after"),
+        ({"after": "WzEsMl0"}, "after"),
+        ({"status": "sleeping"}, "status"),
+        ({"since": StepClock().now.replace(tzinfo=None)}, "since"),
+    ],
+)
+def test_bad_listing_arguments_name_the_field(
+    store: Store, org: str, filters: dict[str, object], field: str
+) -> None:
+    with pytest.raises(ValidationError) as info, store.unit_of_work() as uow:
+        uow.jobs.list(org, **filters)  # type: ignore[arg-type]
+    assert info.value.field == field
