@@ -9,13 +9,14 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import psycopg
 import pytest
 
 from madlab.store import Store
+
+from .clock import StepClock
 
 POSTGRES_URLS = [
     os.environ.get("MADLAB_TEST_POSTGRES_URL", ""),
@@ -41,18 +42,6 @@ def postgres_url() -> str:
     if url is None:
         pytest.skip("no PostgreSQL server at 127.0.0.1:5432 (database test)")
     return url
-
-
-class StepClock:
-    """A clock that moves forward by ``step`` at each reading (ties when step is 0)."""
-
-    def __init__(self, step: timedelta = timedelta(milliseconds=1)) -> None:
-        self.now = datetime(2025, 1, 1, 12, 0, tzinfo=timezone.utc)
-        self.step = step
-
-    def __call__(self) -> datetime:
-        self.now += self.step
-        return self.now
 
 
 @pytest.fixture(

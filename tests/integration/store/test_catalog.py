@@ -10,7 +10,7 @@ from madlab.domain import JobStatus, TaskDefinition, TaskStatus, WorkerStatus
 from madlab.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from madlab.store import Store
 
-from .conftest import StepClock
+from .clock import StepClock
 
 
 def test_ensure_creates_an_organization_once(store: Store) -> None:

@@ -11,7 +11,7 @@ from madlab.domain import Job, JobStatus
 from madlab.errors import ValidationError
 from madlab.store import Store
 
-from .conftest import StepClock
+from .clock import StepClock
 
 
 def _add(store: Store, org: str, **extra: object) -> Job:

@@ -11,7 +11,7 @@ from madlab.domain import JobStatus
 from madlab.errors import ConflictError, NotFoundError, ValidationError
 from madlab.store import Store
 
-from .conftest import StepClock
+from .clock import StepClock
 
 S = JobStatus
 
