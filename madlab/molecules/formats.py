@@ -203,9 +203,18 @@ def sniff_format(text: str) -> str | None:
     if re.search(r"^(HEADER|COMPND|REMARK|CRYST1|MODEL|SEQRES)\b", head, re.M):
         return "pdb"
     content = [ln.strip() for ln in lines if ln.strip() and not ln.startswith("#")]
-    if content and all(_SMILES_TOKEN.match(ln.split()[0]) for ln in content[:20]):
+    if content and all(_is_smiles(ln.split()[0]) for ln in content[:5] if ln.split()):
         return "smiles"
     return None
+
+
+def _is_smiles(token: str) -> bool:
+    if not _SMILES_TOKEN.match(token) or token.upper() in ("SMILES", "SMI"):
+        return token.upper() in ("SMILES", "SMI")
+    from rdkit import Chem, rdBase
+
+    with rdBase.BlockLogs():
+        return Chem.MolFromSmiles(token, sanitize=False) is not None
 
 
 def _has_charge(line: str) -> bool:

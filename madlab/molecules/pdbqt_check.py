@@ -116,6 +116,7 @@ def check_pdbqt(text: str, path: str = "") -> PdbqtInfo:
     in_res = False
     stack: list[tuple[str, str, int]] = []
     kinds: set[str] = set()
+    saved: tuple[bool, bool, list[tuple[str, str, int]]] = (False, False, [])
     last_torsdof: int | None = None
     max_branches = 0
     lines = text.split("\n")
@@ -141,7 +142,7 @@ def check_pdbqt(text: str, path: str = "") -> PdbqtInfo:
             torsdof = None
             branches = 0
         elif rec == "ROOT":
-            if root_seen and not in_res:
+            if root_seen:
                 raise fail("a second ROOT record", no)
             root_open = root_seen = True
         elif rec == "ENDROOT":
@@ -171,8 +172,17 @@ def check_pdbqt(text: str, path: str = "") -> PdbqtInfo:
                         "branches must close in reverse order",
                     )
         elif rec == "BEGIN_RES":
+            # A flexible side chain: its own small tree, without TORSDOF.
+            saved = (root_seen, root_open, stack)
+            root_seen = root_open = False
+            stack = []
             in_res = True
         elif rec == "END_RES":
+            if not in_res:
+                raise fail("END_RES without BEGIN_RES", no)
+            if root_open or stack:
+                raise fail("flexible residue whose ROOT or BRANCH is not closed", no)
+            root_seen, root_open, stack = saved
             in_res = False
         elif rec == "TORSDOF":
             parts = ln.split()
@@ -214,6 +224,4 @@ def _close_tree(
         if torsdof < branches:
             raise fail(f"TORSDOF {torsdof} is less than the {branches} branches of the tree", None)
         return "ligand"
-    if branches:
-        raise fail("BRANCH records without a ROOT", None)
     return "receptor"

@@ -78,24 +78,40 @@ def _captured_rdkit_log() -> Iterator[io.StringIO]:
 
 
 def _rdkit_reason(buf: io.StringIO) -> str:
-    lines = [ln.strip() for ln in buf.getvalue().splitlines() if ln.strip()]
-    lines = [ln.split("]", 1)[-1].strip() if ln.startswith("[") else ln for ln in lines]
-    lines = [ln for ln in lines if not ln.startswith("*") and ln]
-    return "; ".join(dict.fromkeys(lines)) or "RDKit could not parse it"
+    """RDKit's log as one line: messages only, no timestamps or stack traces."""
+    messages: list[str] = []
+    for raw in buf.getvalue().splitlines():
+        line = re.sub(r"^\[\d\d:\d\d:\d\d\]\s*", "", raw).strip()
+        if line.startswith(("Violation occurred", "Failed Expression", "----", "Stacktrace")):
+            break
+        if line and not line.startswith("*"):
+            messages.append(line)
+    return "; ".join(dict.fromkeys(messages)) or "RDKit could not parse it"
 
 
 def _finish(
-    mol: Any, *, path: str, fmt: str, index: int, line: int, name: str, need_3d: bool, source: str
+    mol: Any,
+    *,
+    path: str | None,
+    fmt: str,
+    index: int,
+    line: int,
+    name: str,
+    need_3d: bool,
+    source: str,
+    where: tuple[int | None, int | None] | None = None,
 ) -> LigandRecord:
+    record, at_line = where if where is not None else (index, line)
     try:
-        Chem.SanitizeMol(mol)
+        with rdBase.BlockLogs():
+            Chem.SanitizeMol(mol)
     except Exception as exc:  # RDKit raises MolSanitizeException subclasses
         raise InputFileError(
             f"molecule '{name}' cannot be sanitized by RDKit: {exc}",
             path=path,
             format=fmt,
-            record=index,
-            line=line,
+            record=record,
+            line=at_line,
             hint="fix the valences or charges of the named atom",
         ) from None
     if mol.GetNumHeavyAtoms() == 0:
@@ -103,8 +119,8 @@ def _finish(
             f"molecule '{name}' has no heavy atoms",
             path=path,
             format=fmt,
-            record=index,
-            line=line,
+            record=record,
+            line=at_line,
             hint="a ligand needs at least one non-hydrogen atom",
         )
     has_3d = is_3d(mol)
@@ -113,8 +129,8 @@ def _finish(
             f"molecule '{name}' has no 3D coordinates (all z = 0)",
             path=path,
             format=fmt,
-            record=index,
-            line=line,
+            record=record,
+            line=at_line,
             hint="give 3D coordinates, or prepare the ligand first "
             "(preparation embeds 3D from 2D input)",
         )
@@ -131,7 +147,13 @@ def is_3d(mol: Any) -> bool:
 
 
 def smiles_to_mol(
-    smiles: str, name: str = "", *, source: str = "smiles", index: int = 1, line: int = 1
+    smiles: str,
+    name: str = "",
+    *,
+    source: str = "smiles",
+    index: int = 1,
+    line: int = 1,
+    path: str | None = None,
 ) -> Any:
     """Parse one SMILES string into a sanitized RDKit molecule.
 
@@ -141,6 +163,8 @@ def smiles_to_mol(
         The SMILES string.
     name
         A name for the molecule (kept as its ``_Name``).
+    source, index, line, path
+        Where the SMILES came from, for messages (a file's record and line).
 
     Raises
     ------
@@ -150,28 +174,40 @@ def smiles_to_mol(
     """
     text = smiles.strip()
     label = name or text
+    named = f" ({name})" if name and name != text else ""
+    if path is None:  # a SMILES given directly: no record or line to name
+        index_or_none: int | None = None
+        line_or_none: int | None = None
+    else:
+        index_or_none, line_or_none = index, line
     if not text:
         raise InputFileError(
-            "empty SMILES", path=source, format="smiles", record=index, line=line, field="smiles"
+            "empty SMILES",
+            path=path,
+            format="smiles",
+            record=index_or_none,
+            line=line_or_none,
+            field="smiles",
         )
     with _captured_rdkit_log() as buf:
         mol = Chem.MolFromSmiles(text, sanitize=False)
     if mol is None:
         raise InputFileError(
-            f"SMILES '{text}' cannot be parsed: {_rdkit_reason(buf)}",
-            path=source,
+            f"SMILES '{text}'{named} cannot be parsed: {_rdkit_reason(buf)}",
+            path=path,
             format="smiles",
-            record=index,
-            line=line,
+            record=index_or_none,
+            line=line_or_none,
             field="smiles",
             hint="check brackets, ring closures and elements",
         )
     return _finish(
         mol,
-        path=source,
+        path=path,
         fmt="smiles",
         index=index,
         line=line,
+        where=(index_or_none, line_or_none),
         name=label,
         need_3d=False,
         source=source,
@@ -359,9 +395,8 @@ def _read_smiles(text: str, path: str) -> Iterator[LigandRecord | InputFileError
         name = fields[1].strip() if len(fields) > 1 else f"{Path(path).stem}#{index}"
         source = f"{stem}#{index}"
         try:
-            mol = smiles_to_mol(fields[0], name, source=source, index=index, line=ln_no)
+            mol = smiles_to_mol(fields[0], name, source=source, index=index, line=ln_no, path=path)
         except InputFileError as err:
-            err.details["path"] = path
             yield err
             continue
         yield LigandRecord(name=name, mol=mol, source=source, index=index, has_3d=False, line=ln_no)

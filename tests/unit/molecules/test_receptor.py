@@ -1,0 +1,172 @@
+"""Receptor preparation on real complexes and on an edited PDB fragment."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import gemmi
+import numpy as np
+import pytest
+from vina import Vina
+
+from madlab.domain import PreparedReceptor
+from madlab.errors import ValidationError
+from madlab.molecules import box_from_ligand
+from madlab.molecules.pdbqt_check import AUTODOCK_TYPES, check_pdbqt
+from madlab.molecules.receptor import prepare_receptor
+
+
+def pdbqt_atoms(rec: PreparedReceptor) -> list[dict[str, str]]:
+    out = []
+    for line in rec.pdbqt_path.read_text().splitlines():
+        if line.startswith(("ATOM", "HETATM")):
+            out.append(
+                {
+                    "name": line[12:16].strip(),
+                    "resname": line[17:20].strip(),
+                    "chain": line[21],
+                    "resnum": line[22:26].strip(),
+                    "icode": line[26],
+                    "type": line[77:79].strip(),
+                    "xyz": line[30:54],
+                }
+            )
+    return out
+
+
+def issues(rec: PreparedReceptor, action: str) -> dict[str, str]:
+    return {i.residue: i.detail for i in rec.report if i.action == action}
+
+
+def vina_loads(rec: PreparedReceptor, ligand_sdf: Path) -> None:
+    box = box_from_ligand(ligand_sdf)
+    v = Vina(sf_name="vina", cpu=1, verbosity=0)
+    v.set_receptor(str(rec.pdbqt_path))
+    v.compute_vina_maps(center=list(box.center), box_size=[min(s, 14.0) for s in box.size])
+
+
+def test_184l_with_input_hydrogens(complex_dir: Path, tmp_path: Path) -> None:
+    rec = prepare_receptor(complex_dir / "184l" / "receptor.pdb", out_dir=tmp_path)
+    assert rec.name == "receptor" and rec.pdbqt_path.parent == tmp_path
+    atoms = pdbqt_atoms(rec)
+    types = Counter(a["type"] for a in atoms)
+    assert set(types) <= AUTODOCK_TYPES
+    assert types["HD"] > 200 and types["OA"] > 200 and types["A"] > 50
+    assert "H" not in types  # nonpolar hydrogens are merged (united atom)
+    assert check_pdbqt(rec.pdbqt_path.read_text()).kind == "receptor"
+    assert rec.atom_count == len(atoms)
+    # Heavy atoms as in the input, all hydrogens rebuilt in the PDB.
+    st = gemmi.read_structure(str(rec.pdb_path))
+    elements = Counter(a.element.name for r in st[0][0] for a in r)
+    assert elements["C"] + elements["N"] + elements["O"] + elements["S"] == 1289
+    assert elements["H"] > 1200
+    # Lys is charged (three HD on NZ), the N-terminus too.
+    lys_hd = [a for a in atoms if a["resname"] == "LYS" and a["name"].startswith("HZ")]
+    assert len(lys_hd) % 3 == 0 and lys_hd
+    first = [a["name"] for a in atoms if a["resnum"] == "1" and a["type"] == "HD"]
+    assert first == ["H1", "H2", "H3"]
+    vina_loads(rec, complex_dir / "184l" / "ligand.sdf")
+
+
+def test_polar_hydrogens_sit_at_bond_length(complex_dir: Path, tmp_path: Path) -> None:
+    rec = prepare_receptor(complex_dir / "184l" / "receptor.pdb", out_dir=tmp_path)
+    atoms = pdbqt_atoms(rec)
+    xyz = np.array([[float(a["xyz"][i : i + 8]) for i in (0, 8, 16)] for a in atoms])
+    hd = [i for i, a in enumerate(atoms) if a["type"] == "HD"]
+    heavy = [i for i, a in enumerate(atoms) if a["type"] in ("N", "NA", "OA")]
+    d = np.linalg.norm(xyz[hd][:, None, :] - xyz[heavy][None, :, :], axis=2).min(axis=1)
+    assert np.all((d > 0.9) & (d < 1.05))
+
+
+def test_1ia1_keeps_the_ndp_cofactor(complex_dir: Path, tmp_path: Path) -> None:
+    rec = prepare_receptor(
+        complex_dir / "1ia1" / "receptor.pdb", out_dir=tmp_path, keep_hetero=["ndp"]
+    )
+    assert rec.kept_hetero == ["A:NDP:193", "B:NDP:195"]
+    ndp = [a for a in pdbqt_atoms(rec) if a["resname"] == "NDP" and a["resnum"] == "193"]
+    types = Counter(a["type"] for a in ndp)
+    assert sum(types.values()) - types["HD"] == 48  # every heavy atom of NADPH
+    assert types["P"] == 3 and types["HD"] == 7  # 3 OH, adenine NH2, amide NH2
+    assert types["NA"] >= 3  # adenine ring acceptors
+    assert "not requested" in issues(rec, "removed")["A:TQ3:194"]
+    vina_loads(rec, complex_dir / "1ia1" / "ligand.sdf")
+
+
+def test_2h7l_nad_without_chain_id(complex_dir: Path, tmp_path: Path) -> None:
+    rec = prepare_receptor(
+        complex_dir / "2h7l" / "receptor.pdb", out_dir=tmp_path, keep_hetero=["NAD"]
+    )
+    assert rec.kept_hetero == [":NAD:400"]
+    nad = [a for a in pdbqt_atoms(rec) if a["resname"] == "NAD"]
+    hd = sorted(a["name"] for a in nad if a["type"] == "HD")
+    # Two ribose diols, adenine N6 and nicotinamide amide NH2.
+    assert len(hd) == 8
+    by_name = {a["name"]: a["type"] for a in nad}
+    assert by_name["N7A"] == "NA" and by_name["N1A"] == "NA" and by_name["O7N"] == "OA"
+    breaks = [d for d in issues(rec, "kept").values() if "chain break" in d]
+    assert len(breaks) == 10
+
+
+def test_1s63_zinc_metalloprotein(complex_dir: Path, tmp_path: Path) -> None:
+    rec = prepare_receptor(
+        complex_dir / "1s63" / "receptor.pdb", out_dir=tmp_path, keep_hetero=["ZN", "FPP"]
+    )
+    zn = [a for a in pdbqt_atoms(rec) if a["resname"] == "ZN"]
+    assert [a["type"] for a in zn] == ["Zn"]
+    vina_loads(rec, complex_dir / "1s63" / "ligand.sdf")
+
+
+def test_unknown_keep_name_lists_what_is_there(complex_dir: Path, tmp_path: Path) -> None:
+    with pytest.raises(ValidationError) as err:
+        prepare_receptor(
+            complex_dir / "1ia1" / "receptor.pdb", out_dir=tmp_path, keep_hetero=["NAP"]
+        )
+    assert err.value.field == "keep_hetero"
+    assert "NDP" in str(err.value) and "TQ3" in str(err.value)
+
+
+def test_fragment_altlocs_icodes_waters_and_missing_atoms(
+    fragment_pdb: Path, tmp_path: Path
+) -> None:
+    rec = prepare_receptor(fragment_pdb, out_dir=tmp_path, name="frag")
+    assert rec.pdbqt_path.name == "frag.pdbqt" and rec.pdb_path.exists()
+    assert issues(rec, "removed") == {
+        "A:HOH": "2 waters",
+        "A:SO4:301": "hetero group SO4 not requested (keep it with keep_hetero=['SO4'])",
+        "A:ZN:401": "hetero group ZN not requested (keep it with keep_hetero=['ZN'])",
+    }
+    assert issues(rec, "altloc") == {
+        "A:ILE:29": "kept alternate location B (occupancy 0.60) of A, B"
+    }
+    assert issues(rec, "incomplete")["A:LEU:33"].startswith("missing side-chain atoms: CD1, CD2")
+    atoms = pdbqt_atoms(rec)
+    ile_cb = next(a for a in atoms if a["resnum"] == "29" and a["name"] == "CB")
+    assert ile_cb["xyz"].startswith("  42.131")  # altloc B
+    icode = {(a["resnum"], a["icode"]) for a in atoms if a["resname"] == "LEU"}
+    assert ("31", "A") in icode
+    his = {a["name"]: a["type"] for a in atoms if a["resname"] == "HIS"}
+    assert his["ND1"] == "N" and his["NE2"] == "NA" and "HD1" in his  # HID from input H
+    assert not any(a["resname"] in ("HOH", "SO4", "ZN") for a in atoms)
+    pdb = rec.pdb_path.read_text()
+    assert " LEU A  31A" in pdb and "HETATM" not in pdb
+
+
+def test_fragment_keeps_zinc_and_reads_mmcif(fragment_pdb: Path, tmp_path: Path) -> None:
+    st = gemmi.read_structure(str(fragment_pdb))
+    st.setup_entities()
+    cif = tmp_path / "fragment.cif"
+    st.make_mmcif_document().write_file(str(cif))
+    from_pdb = prepare_receptor(fragment_pdb, out_dir=tmp_path / "a", keep_hetero=["ZN"])
+    from_cif = prepare_receptor(cif, out_dir=tmp_path / "b", keep_hetero=["ZN"])
+    assert from_pdb.atom_count == from_cif.atom_count
+    zn = [a for a in pdbqt_atoms(from_cif) if a["resname"] == "ZN"]
+    assert [a["type"] for a in zn] == ["Zn"]
+    assert "HETATM" in from_pdb.pdbqt_path.read_text()
+
+
+def test_hetero_only_file_is_refused(tmp_path: Path) -> None:
+    p = tmp_path / "ions.pdb"
+    p.write_text("HETATM    1 ZN    ZN A 401       0.000   0.000   0.000  1.00 20.00          ZN\n")
+    with pytest.raises(ValidationError, match="nothing left"):
+        prepare_receptor(p, out_dir=tmp_path)
