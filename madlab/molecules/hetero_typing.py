@@ -148,7 +148,8 @@ def type_group(
     rings = [r for r in _rings(neigh) if _planar(xyz[r])]
     ctx = _Context(elements, xyz, neigh, rings)
     ctx.hyb = [
-        _hybridization(i, xyz, neigh[i], bool(ctx.rings_of[i])) for i in range(len(elements))
+        _hybridization(i, elements[i], xyz, neigh[i], bool(ctx.rings_of[i]))
+        for i in range(len(elements))
     ]
     out: list[AtomChem | None] = []
     for i, el in enumerate(elements):
@@ -188,7 +189,9 @@ class _Context:
         return [m for m in self.neigh[i] if self.elements[m] == element and len(self.neigh[m]) == 1]
 
 
-def _hybridization(i: int, xyz: np.ndarray, nb: list[int], in_planar_ring: bool) -> int:
+def _hybridization(
+    i: int, element: str, xyz: np.ndarray, nb: list[int], in_planar_ring: bool
+) -> int:
     k = len(nb)
     if k >= 4:
         return 3
@@ -207,7 +210,7 @@ def _hybridization(i: int, xyz: np.ndarray, nb: list[int], in_planar_ring: bool)
         return 2 if in_planar_ring or ang > 115.0 else 3
     if k == 1:
         d = float(np.linalg.norm(xyz[nb[0]] - xyz[i]))
-        if d < 1.20:
+        if d < (1.26 if element == "C" else 1.22):  # C#C 1.20, C=C 1.33; C#N 1.16
             return 1
         return 2 if d < 1.40 else 3
     return 3

@@ -75,9 +75,9 @@ def place_hydrogens(
     if k == 0:
         base = [
             np.array([0.0, 0.0, 1.0]),
-            np.array([0.943, 0.0, -0.333]),
-            np.array([-0.471, 0.816, -0.333]),
-            np.array([-0.471, -0.816, -0.333]),
+            _unit(np.array([0.943, 0.0, -0.333])),
+            _unit(np.array([-0.471, 0.816, -0.333])),
+            _unit(np.array([-0.471, -0.816, -0.333])),
         ]
         dirs = base[:n_h]
     elif k >= 3 or (k == 2 and hyb == 2) or (k == 1 and hyb == 1):

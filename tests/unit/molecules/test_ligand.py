@@ -120,3 +120,9 @@ def test_non_strict_library_skips_bad_records(tmp_path: Path) -> None:
     names = [lig.name for lig in prepare_ligands(p, strict=False, on_error=errors.append)]
     assert names == ["ethanol", "phenol"]
     assert len(errors) == 1 and "broken" in str(errors[0])
+
+
+def test_force_field_fallback_is_reported() -> None:
+    boronic = prepare_ligand(smiles_to_mol("OB(O)c1ccccc1", "phenylboronic acid"))
+    assert any("UFF" in w for w in boronic.warnings)
+    assert boronic.mol.GetConformer().Is3D()

@@ -170,3 +170,72 @@ def test_hetero_only_file_is_refused(tmp_path: Path) -> None:
     p.write_text("HETATM    1 ZN    ZN A 401       0.000   0.000   0.000  1.00 20.00          ZN\n")
     with pytest.raises(ValidationError, match="nothing left"):
         prepare_receptor(p, out_dir=tmp_path)
+
+
+def hetatm(
+    serial: int,
+    name: str,
+    resname: str,
+    resnum: int,
+    xyz: np.ndarray,
+    element: str,
+    altloc: str = " ",
+    occ: float = 1.0,
+    record: str = "HETATM",
+) -> str:
+    nm = f" {name:<3}" if len(name) < 4 and len(element) == 1 else f"{name:<4}"
+    return (
+        f"{record:<6}{serial:>5} {nm}{altloc}{resname:>3} A{resnum:>4}    "
+        f"{xyz[0]:8.3f}{xyz[1]:8.3f}{xyz[2]:8.3f}{occ:6.2f} 20.00          {element:>2}"
+    )
+
+
+def test_hetero_with_hydrogens_and_an_untypable_ion(fragment_pdb: Path, tmp_path: Path) -> None:
+    from rdkit import Chem
+    from rdkit.Chem import rdDistGeom
+
+    eth = Chem.AddHs(Chem.MolFromSmiles("CCO"))
+    rdDistGeom.EmbedMolecule(eth, randomSeed=3)
+    xyz = eth.GetConformer().GetPositions() + np.array([40.0, 10.0, 30.0])
+    names = ["C1", "C2", "O", "H11", "H12", "H13", "H21", "H22", "HO"]
+    lines = [
+        hetatm(900 + i, n, "EOH", 501, xyz[i], a.GetSymbol())
+        for i, (n, a) in enumerate(zip(names, eth.GetAtoms(), strict=True))
+    ]
+    lines.append(hetatm(990, "AU", "AU", 601, np.array([30.0, 20.0, 10.0]), "AU"))
+    text = fragment_pdb.read_text().replace("END\n", "\n".join(lines) + "\nEND\n")
+    path = tmp_path / "with_hetero.pdb"
+    path.write_text(text)
+    rec = prepare_receptor(path, out_dir=tmp_path, keep_hetero=["EOH", "AU"])
+    eoh = {a["name"]: a["type"] for a in pdbqt_atoms(rec) if a["resname"] == "EOH"}
+    assert eoh == {"C1": "C", "C2": "C", "O": "OA", "HO": "HD"}
+    assert "AU" in issues(rec, "untyped")["A:AU:601"]
+    assert not any(a["resname"] == "AU" for a in pdbqt_atoms(rec))
+    assert "AU" in rec.pdb_path.read_text()  # kept in the cleaned PDB
+    assert rec.kept_hetero == ["A:EOH:501", "A:AU:601"]
+
+
+def test_two_residue_types_at_one_position_and_models(fragment_pdb: Path, tmp_path: Path) -> None:
+    lines = fragment_pdb.read_text().splitlines()
+    gly = [ln for ln in lines if ln[17:20] == "GLY" and ln[22:26] == "  30"]
+    swapped = []
+    for ln in lines:
+        if ln in gly:
+            swapped.append(ln[:16] + "A" + ln[17:54] + "  0.30" + ln[60:])
+        else:
+            swapped.append(ln)
+    at = swapped.index(gly[-1][:16] + "A" + gly[-1][17:54] + "  0.30" + gly[-1][60:]) + 1
+    ala = [ln[:16] + "BALA" + ln[20:54] + "  0.70" + ln[60:] for ln in gly]
+    ca = np.array([float(gly[1][30:38]), float(gly[1][38:46]), float(gly[1][46:54])])
+    ala.append(hetatm(999, "CB", "ALA", 30, ca + np.full(3, 0.9), "C", "B", 0.7, "ATOM"))
+    swapped[at:at] = ala
+    model = [ln for ln in swapped if ln.startswith(("ATOM", "HETATM", "TER"))]
+    text = "MODEL        1\n" + "\n".join(model) + "\nENDMDL\nMODEL        2\n"
+    text += "\n".join(model) + "\nENDMDL\nEND\n"
+    path = tmp_path / "micro.pdb"
+    path.write_text(text)
+    rec = prepare_receptor(path, out_dir=tmp_path)
+    assert "less occupied of two residue types" in issues(rec, "altloc")["A:GLY:30"]
+    assert issues(rec, "removed")["*"] == "models 2-2: the first is used"
+    resnames = {(a["resnum"], a["resname"]) for a in pdbqt_atoms(rec)}
+    assert ("30", "ALA") in resnames and ("30", "GLY") not in resnames
