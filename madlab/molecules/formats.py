@@ -11,10 +11,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from madlab.errors import FileTooLargeError, InputFileError
 from madlab.settings import Settings
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import gemmi
+
+    from madlab.molecules.records import LigandRecord
 
 #: Formats madlab reads.
 FORMATS = ("pdb", "mmcif", "sdf", "mol2", "pdbqt", "smiles")
@@ -356,3 +363,34 @@ def validate_file(
         if not rec.has_3d and fmt != "smiles":
             warnings.append(f"{rec.source}: 2D coordinates; 3D will be embedded")
     return FileReport(str(path), fmt, records=records, atoms=atoms, warnings=warnings)
+
+
+def read_ligands(
+    path: str | Path,
+    *,
+    need_3d: bool = False,
+    max_bytes: int | None = None,
+    strict: bool = True,
+    on_error: Callable[[InputFileError], None] | None = None,
+) -> list[LigandRecord]:
+    """Read every molecule of an SDF, MOL2 or SMILES file.
+
+    See :func:`madlab.molecules.records.iter_ligands` for the parameters.
+    """
+    from madlab.molecules.records import read_ligands as read
+
+    return read(path, need_3d=need_3d, max_bytes=max_bytes, strict=strict, on_error=on_error)
+
+
+def smiles_to_mol(smiles: str, name: str = "") -> Any:
+    """Parse one SMILES string (see :func:`madlab.molecules.records.smiles_to_mol`)."""
+    from madlab.molecules.records import smiles_to_mol as parse
+
+    return parse(smiles, name)
+
+
+def read_structure(path: str | Path, *, max_bytes: int | None = None) -> gemmi.Structure:
+    """Read a PDB or mmCIF file (see :func:`madlab.molecules.structure.read_structure`)."""
+    from madlab.molecules.structure import read_structure as read
+
+    return read(path, max_bytes=max_bytes)

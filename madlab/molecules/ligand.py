@@ -163,6 +163,7 @@ def prepare_ligands(
     max_bytes: int | None = None,
     protonation: bool = True,
     on_error: Callable[[MadlabError], None] | None = None,
+    name: str | None = None,
 ) -> Iterator[PreparedLigand]:
     """Prepare every ligand of a file, or one SMILES string.
 
@@ -183,6 +184,8 @@ def prepare_ligands(
     on_error
         Called with each skipped ligand's error when ``strict`` is ``False``
         (default: a logged warning).
+    name
+        Name of a SMILES string's ligand when the string names none.
 
     Yields
     ------
@@ -205,6 +208,6 @@ def prepare_ligands(
     fields = text.strip().split(None, 1)
     if not fields:
         raise InputFileError("empty SMILES", field="smiles")
-    name = fields[1].strip() if len(fields) > 1 else fields[0]
-    mol = smiles_to_mol(fields[0], name)
-    yield prepare_ligand(mol, name=name, ph=ph, source="smiles", protonation=protonation)
+    label = fields[1].strip() if len(fields) > 1 else (name or fields[0])
+    mol = smiles_to_mol(fields[0], label)
+    yield prepare_ligand(mol, name=label, ph=ph, source="smiles", protonation=protonation)

@@ -39,9 +39,11 @@ from madlab.molecules.receptor_io import RAtom, RResidue, write_pdb, write_pdbqt
 from madlab.molecules.residue_templates import (
     ATOM_ALIASES,
     BACKBONE_NAMES,
+    STANDARD_NAMES,
     expected_atoms,
     hydrogen_names,
     template_for,
+    variant_at_ph,
 )
 from madlab.molecules.structure import read_structure, residue_label
 
@@ -122,7 +124,7 @@ def _his_variant(h_names: set[str]) -> str:
 
 
 def _build(
-    chosen: list[tuple[str, gemmi.Residue]], report: list[ResidueIssue]
+    chosen: list[tuple[str, gemmi.Residue]], report: list[ResidueIssue], ph: float
 ) -> tuple[list[RResidue], list[str | None]]:
     """Residues with heavy atoms (and kept hetero hydrogens); template keys per residue."""
     residues: list[RResidue] = []
@@ -140,6 +142,8 @@ def _build(
             key = tmpl[0]
             if res.name == "HIS" and h_names:
                 key = _his_variant(h_names)
+            if res.name in STANDARD_NAMES:  # explicit variants (HID, LYN...) are kept
+                key = variant_at_ph(key, ph)
         for a in atoms:
             if a.is_hydrogen() and tmpl is not None:
                 continue  # rebuilt from the template
@@ -345,10 +349,11 @@ def _add_hydrogens(
 
 def prepare_receptor(
     path: str | Path,
-    *,
     out_dir: str | Path | None = None,
+    *,
     keep_hetero: Iterable[str] = (),
     name: str | None = None,
+    ph: float = 7.4,
     max_bytes: int | None = None,
 ) -> PreparedReceptor:
     """Prepare a receptor for docking from a PDB or mmCIF file.
@@ -365,6 +370,9 @@ def prepare_receptor(
         Residue names of hetero groups to keep (``NDP``, ``ZN``, ``HEM``...).
     name
         Label of the receptor (default: the file stem).
+    ph
+        pH for the charge states of ionizable side chains (default 7.4; see
+        :func:`madlab.molecules.residue_templates.variant_at_ph`).
     max_bytes
         Size limit of the input (default 200 MB).
 
@@ -384,6 +392,8 @@ def prepare_receptor(
     """
     st = read_structure(path, max_bytes=max_bytes)
     label = name or Path(path).stem
+    if not 0.0 <= ph <= 14.0:
+        raise ValidationError(f"pH {ph} is outside 0-14", field="ph")
     keep = {k.strip().upper() for k in keep_hetero if k.strip()}
     model = st[0]
     present = {res.name.upper() for chain in model for res in chain}
@@ -399,7 +409,7 @@ def prepare_receptor(
     if len(st) > 1:
         report.append(ResidueIssue("*", "removed", f"models 2-{len(st)}: the first is used"))
     chosen = _select_residues(model, keep, report)
-    residues, keys = _build(chosen, report)
+    residues, keys = _build(chosen, report, ph)
     if not any(k is not None for k in keys) and not residues:
         raise ValidationError(
             f"nothing left in {Path(path).name} after removing waters and hetero groups",

@@ -1,9 +1,10 @@
 """Templates of the standard amino acids for receptor typing and hydrogen placement.
 
 Each heavy atom, by PDB name, has a hydrogen count, a hybridization (which
-decides where the hydrogens go) and an AutoDock type. Protonation states are
-those at pH 7.4: Lys, Arg, the N-terminus charged; Asp, Glu, the C-terminus
-charged. Histidine is HIE (hydrogen on NE2) unless the input says otherwise
+decides where the hydrogens go) and an AutoDock type. Protonation states at
+pH 7.4: Lys, Arg, the N-terminus charged; Asp, Glu, the C-terminus charged.
+Other pH values switch Asp, Glu, His, Cys and Lys by their typical side-chain
+pKa (:func:`variant_at_ph`). Histidine is HIE (hydrogen on NE2) unless the input says otherwise
 (residue name HID/HIP or hydrogens on ND1), a fixed choice that is common in
 docking preparation; cysteines bonded through SG (disulfides) get no SG
 hydrogen.
@@ -124,3 +125,55 @@ def hydrogen_names(parent: str, n_h: int, element: str, *, n_terminal: bool = Fa
     else:
         names = [f"{base}{i}" for i in range(1, n_h + 1)]
     return [n[:4] for n in names]
+
+
+#: Residue names written by the PDB (not force-field variants such as HID or LYN).
+STANDARD_NAMES = frozenset(
+    [
+        "ALA",
+        "ARG",
+        "ASN",
+        "ASP",
+        "CYS",
+        "GLN",
+        "GLU",
+        "GLY",
+        "HIS",
+        "ILE",
+        "LEU",
+        "LYS",
+        "MET",
+        "PHE",
+        "PRO",
+        "SER",
+        "THR",
+        "TRP",
+        "TYR",
+        "VAL",
+    ]
+)
+
+# Typical side-chain pKa values and the template on the other side of them.
+_PKA = {
+    "ASP": (3.9, "ASH", "below"),
+    "GLU": (4.1, "GLH", "below"),
+    "HIE": (6.0, "HIP", "below"),
+    "HID": (6.0, "HIP", "below"),
+    "CYS": (8.3, "CYM", "above"),
+    "LYS": (10.5, "LYN", "above"),
+}
+
+
+def variant_at_ph(key: str, ph: float) -> str:
+    """The template of a standard residue at ``ph`` (``ASP`` → ``ASH`` below pH 3.9).
+
+    Side-chain pKa values: Asp 3.9, Glu 4.1, His 6.0, Cys 8.3, Lys 10.5 (Arg
+    stays charged).
+    """
+    rule = _PKA.get(key)
+    if rule is None:
+        return key
+    pka, other, side = rule
+    if (side == "below" and ph < pka) or (side == "above" and ph > pka):
+        return other
+    return key

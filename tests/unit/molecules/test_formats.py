@@ -172,3 +172,12 @@ def test_validate_pdbqt_and_smiles(tmp_path: Path) -> None:
     assert (r.format, r.atoms, r.details["kind"]) == ("pdbqt", 2, "receptor")
     s = validate_file(write(tmp_path, "l.smi", "CCO ethanol\nCCN\n"))
     assert (s.format, s.records, s.warnings) == ("smiles", 2, [])
+
+
+def test_formats_module_offers_the_readers(tmp_path: Path, sdf_3d: str, fragment_pdb: Path) -> None:
+    from madlab.molecules import formats
+
+    (rec,) = formats.read_ligands(write(tmp_path, "l.sdf", sdf_3d))
+    assert rec.name == "ethanol"
+    assert formats.smiles_to_mol("CCO", "e").GetNumAtoms() == 3
+    assert formats.read_structure(fragment_pdb)[0].count_atom_sites() > 50

@@ -126,3 +126,10 @@ def test_force_field_fallback_is_reported() -> None:
     boronic = prepare_ligand(smiles_to_mol("OB(O)c1ccccc1", "phenylboronic acid"))
     assert any("UFF" in w for w in boronic.warnings)
     assert boronic.mol.GetConformer().Is3D()
+
+
+def test_smiles_string_takes_a_default_name() -> None:
+    (lig,) = prepare_ligands("CCO", name="smiles_1")
+    assert lig.name == "smiles_1"
+    (named,) = prepare_ligands("CCO ethanol", name="smiles_1")
+    assert named.name == "ethanol"

@@ -239,3 +239,17 @@ def test_two_residue_types_at_one_position_and_models(fragment_pdb: Path, tmp_pa
     assert issues(rec, "removed")["*"] == "models 2-2: the first is used"
     resnames = {(a["resnum"], a["resname"]) for a in pdbqt_atoms(rec)}
     assert ("30", "ALA") in resnames and ("30", "GLY") not in resnames
+
+
+def test_ph_switches_side_chain_charges(complex_dir: Path, tmp_path: Path) -> None:
+    path = complex_dir / "184l" / "receptor.pdb"
+    neutral = pdbqt_atoms(prepare_receptor(path, tmp_path / "a", ph=7.4))
+    acidic = pdbqt_atoms(prepare_receptor(path, tmp_path / "b", ph=3.0))
+    hd = Counter(a["type"] for a in acidic)["HD"] - Counter(a["type"] for a in neutral)["HD"]
+    n_asp_glu = len(
+        {(a["resname"], a["resnum"]) for a in neutral if a["resname"] in ("ASP", "GLU")}
+    )
+    n_his = len({a["resnum"] for a in neutral if a["resname"] == "HIS"})
+    assert hd == n_asp_glu + n_his  # one more H on each acid and on each histidine
+    with pytest.raises(ValidationError, match="outside 0-14"):
+        prepare_receptor(path, tmp_path / "c", ph=-1)
