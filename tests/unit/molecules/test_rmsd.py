@@ -63,18 +63,8 @@ def test_bond_orders_and_charges_may_differ() -> None:
     assert heavy_atom_rmsd(anion.GetMol(), acid) == pytest.approx(0.0, abs=1e-6)
 
 
-def test_different_compounds_are_refused(crystal: Chem.Mol) -> None:
-    other = Chem.MolFromMolFile(
-        str(
-            Path(__file__).resolve().parents[3]
-            / ".."
-            / "shared"
-            / "data"
-            / "complexes"
-            / "1of6"
-            / "ligand.sdf"
-        )
-    )
+def test_different_compounds_are_refused(crystal: Chem.Mol, complex_dir: Path) -> None:
+    other = Chem.MolFromMolFile(str(complex_dir / "1of6" / "ligand.sdf"))
     with pytest.raises(MoleculeMismatchError, match="not the same compound"):
         heavy_atom_rmsd(other, crystal)
     same_size = Chem.Mol(crystal)
