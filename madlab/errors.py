@@ -43,8 +43,12 @@ class MadlabError(Exception):
         out: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.hint:
             out["hint"] = self.hint
-        out.update({k: v if isinstance(v, (int, float, str, bool, list, dict)) else str(v)
-                    for k, v in self.details.items()})
+        out.update(
+            {
+                k: v if isinstance(v, (int, float, str, bool, list, dict)) else str(v)
+                for k, v in self.details.items()
+            }
+        )
         return out
 
 
@@ -56,8 +60,9 @@ class ValidationError(MadlabError):
 
     code = "validation_error"
 
-    def __init__(self, message: str, *, field: str | None = None, hint: str | None = None,
-                 **details: Any) -> None:
+    def __init__(
+        self, message: str, *, field: str | None = None, hint: str | None = None, **details: Any
+    ) -> None:
         super().__init__(message, hint=hint, field=field, **details)
         self.field = field
 
@@ -71,9 +76,17 @@ class InputFileError(ValidationError):
 
     code = "invalid_file"
 
-    def __init__(self, message: str, *, path: str | None = None, format: str | None = None,
-                 line: int | None = None, record: int | None = None, hint: str | None = None,
-                 **details: Any) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        format: str | None = None,
+        line: int | None = None,
+        record: int | None = None,
+        hint: str | None = None,
+        **details: Any,
+    ) -> None:
         where = []
         if path:
             where.append(str(path))
@@ -83,8 +96,15 @@ class InputFileError(ValidationError):
             where.append(f"line {line}")
         prefix = ", ".join(where)
         full = f"{prefix}: {message}" if prefix else message
-        super().__init__(full, hint=hint, path=str(path) if path else None, format=format,
-                         line=line, record=record, **details)
+        super().__init__(
+            full,
+            hint=hint,
+            path=str(path) if path else None,
+            format=format,
+            line=line,
+            record=record,
+            **details,
+        )
         self.reason = message
         self.path = str(path) if path else None
         self.format = format
@@ -139,12 +159,26 @@ class EngineError(MadlabError):
 
     code = "engine_error"
 
-    def __init__(self, message: str, *, engine: str, backend: str | None = None,
-                 command: list[str] | None = None, stderr: str | None = None,
-                 hint: str | None = None, **details: Any) -> None:
-        super().__init__(message, hint=hint, engine=engine, backend=backend,
-                         command=" ".join(command) if command else None, stderr=stderr,
-                         **details)
+    def __init__(
+        self,
+        message: str,
+        *,
+        engine: str,
+        backend: str | None = None,
+        command: list[str] | None = None,
+        stderr: str | None = None,
+        hint: str | None = None,
+        **details: Any,
+    ) -> None:
+        super().__init__(
+            message,
+            hint=hint,
+            engine=engine,
+            backend=backend,
+            command=" ".join(command) if command else None,
+            stderr=stderr,
+            **details,
+        )
         self.engine = engine
         self.backend = backend
         self.command = command

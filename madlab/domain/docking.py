@@ -38,8 +38,10 @@ class Box:
 
     def to_dict(self) -> dict[str, list[float]]:
         """JSON-ready form."""
-        return {"center": [round(c, 3) for c in self.center],
-                "size": [round(s, 3) for s in self.size]}
+        return {
+            "center": [round(c, 3) for c in self.center],
+            "size": [round(s, 3) for s in self.size],
+        }
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,8 @@ class ResidueIssue:
     """What receptor preparation did to one residue, or could not do.
 
     ``action`` is one of ``removed``, ``repaired``, ``kept``, ``altloc``,
-    ``incomplete`` (missing atoms, kept as is), ``untyped``; ``residue`` reads like ``A:HIS:57`` (chain:name:number+icode).
+    ``incomplete`` (missing atoms, kept as is), ``untyped``; ``residue`` reads
+    like ``A:HIS:57`` (chain:name:number+icode).
     """
 
     residue: str

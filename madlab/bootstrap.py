@@ -1,0 +1,48 @@
+"""Composition root: builds the object graph from :class:`~madlab.settings.Settings`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from madlab.engines.base import DockingEngine
+from madlab.engines.registry import EngineRegistry, default_registry
+from madlab.settings import Settings
+from madlab.storage.artifacts import ArtifactStore, LocalArtifactStore
+from madlab.store.database import Store
+
+
+@dataclass
+class Services:
+    """The adapters every entry point shares."""
+
+    settings: Settings
+    store: Store
+    artifacts: ArtifactStore
+    engines: EngineRegistry
+
+    def engine(self, name: str) -> DockingEngine:
+        """The engine adapter registered under ``name`` (typed error if unknown)."""
+        return self.engines.get(name, cache_dir=self.settings.cache_dir / "maps")
+
+    @property
+    def work_root(self) -> Path:
+        """Parent folder of the jobs' working folders."""
+        path = self.settings.home / "work"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+
+def build_services(settings: Settings | None = None, *, migrate: bool = True) -> Services:
+    """Create the store (migrated to the newest schema), artifact store and engines."""
+    settings = settings or Settings.from_env()
+    settings.home.mkdir(parents=True, exist_ok=True)
+    store = Store(settings.database_url)
+    if migrate:
+        store.upgrade()
+    return Services(
+        settings=settings,
+        store=store,
+        artifacts=LocalArtifactStore(settings.artifacts_dir),
+        engines=default_registry(),
+    )
