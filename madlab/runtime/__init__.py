@@ -1,0 +1,1 @@
+"""The runtime: job service, queues (embedded and Celery), workers and events."""
