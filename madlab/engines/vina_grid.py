@@ -179,11 +179,10 @@ class GridPool:
                 path=str(path),
                 hint="prepare the receptor again (madlab prepare receptor)",
             )
-        typed = type_atoms(coords, types)
+        heavy = coords[[t not in ("H", "HD") for t in types]]
         lo = np.array(box.center) - np.array(box.size) / 2 - _CUTOFF
         hi = np.array(box.center) + np.array(box.size) / 2 + _CUTOFF
-        inside = np.all((typed.coords >= lo) & (typed.coords <= hi), axis=1)
-        if not inside.any():
+        if not np.all((heavy >= lo) & (heavy <= hi), axis=1).any():
             raise self._error(
                 f"the box (center {box.to_dict()['center']}, size {box.to_dict()['size']} Å) "
                 f"has no atom of the receptor {path.name} within {_CUTOFF:g} Å: it lies outside "
@@ -191,7 +190,7 @@ class GridPool:
                 hint="center the box on the binding site (for example on a reference ligand)",
                 path=str(path),
             )
-        return typed
+        return type_atoms(coords, types)
 
     def _set_receptor(self, vina: Any, path: Path) -> None:
         if path.suffix != ".pdbqt":
