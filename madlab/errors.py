@@ -201,3 +201,29 @@ class MoleculeMismatchError(ValidationError):
     """Two molecules compared atom by atom (RMSD) that are not the same compound."""
 
     code = "molecule_mismatch"
+
+
+class TransientError(MadlabError):
+    """A failure that may pass on its own: a lost connection, a busy service.
+
+    The runtime runs the job again after a backoff; after the last attempt the
+    job is dead-lettered.
+    """
+
+    code = "transient_error"
+
+
+class ResourceLimitError(MadlabError):
+    """A job that went over one of its declared limits (memory, time).
+
+    Carries ``resource`` (``memory`` or ``time``) and ``limit`` (MB or seconds).
+    """
+
+    code = "resource_limit_exceeded"
+
+    def __init__(
+        self, message: str, *, resource: str, limit: float, hint: str | None = None, **details: Any
+    ) -> None:
+        super().__init__(message, hint=hint, resource=resource, limit=limit, **details)
+        self.resource = resource
+        self.limit = limit

@@ -34,6 +34,22 @@ class Settings:
     organization
         Organization used by the CLI and a single-user server
         (``MADLAB_ORGANIZATION``, default ``default``).
+    broker_url
+        Celery broker (``MADLAB_BROKER_URL``, a ``redis://`` URL); empty for the
+        embedded queue of local worker processes.
+    local_workers
+        Worker processes of the embedded queue (``MADLAB_LOCAL_WORKERS``, default 2).
+    org_concurrency
+        Most jobs of one organization running at once (``MADLAB_ORG_CONCURRENCY``,
+        default 100); further jobs wait queued.
+    max_attempts
+        Runs of a job before it is dead-lettered after transient failures or
+        lost workers (``MADLAB_JOB_MAX_ATTEMPTS``, default 3).
+    heartbeat_s, worker_timeout_s
+        How often workers report to the service registry
+        (``MADLAB_WORKER_HEARTBEAT_S``, default 10) and after how long a silent
+        worker is unhealthy and its jobs re-queued (``MADLAB_WORKER_TIMEOUT_S``,
+        default 60).
     """
 
     home: Path = field(default_factory=_default_home)
@@ -43,6 +59,12 @@ class Settings:
     max_upload_bytes: int = 200 * 1024 * 1024
     organization: str = "default"
     user: str = "local"
+    broker_url: str = ""
+    local_workers: int = 2
+    org_concurrency: int = 100
+    max_attempts: int = 3
+    heartbeat_s: float = 10.0
+    worker_timeout_s: float = 60.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -58,4 +80,10 @@ class Settings:
             max_upload_bytes=int(float(env.get("MADLAB_MAX_UPLOAD_MB", "200")) * 1024 * 1024),
             organization=env.get("MADLAB_ORGANIZATION", "default"),
             user=env.get("MADLAB_USER", env.get("USER", "local")),
+            broker_url=env.get("MADLAB_BROKER_URL", ""),
+            local_workers=int(env.get("MADLAB_LOCAL_WORKERS", "2")),
+            org_concurrency=int(env.get("MADLAB_ORG_CONCURRENCY", "100")),
+            max_attempts=int(env.get("MADLAB_JOB_MAX_ATTEMPTS", "3")),
+            heartbeat_s=float(env.get("MADLAB_WORKER_HEARTBEAT_S", "10")),
+            worker_timeout_s=float(env.get("MADLAB_WORKER_TIMEOUT_S", "60")),
         )
