@@ -227,3 +227,12 @@ class ResourceLimitError(MadlabError):
         super().__init__(message, hint=hint, resource=resource, limit=limit, **details)
         self.resource = resource
         self.limit = limit
+
+
+class ServiceUnavailableError(TransientError):
+    """A service madlab relies on (Redis for events or the broker) that cannot be reached.
+
+    Carries ``service`` (``redis``...); the hint names the setting to check.
+    """
+
+    code = "service_unavailable"

@@ -37,6 +37,9 @@ class Settings:
     broker_url
         Celery broker (``MADLAB_BROKER_URL``, a ``redis://`` URL); empty for the
         embedded queue of local worker processes.
+    events_url
+        Redis of the event bus (``MADLAB_EVENTS_URL``); defaults to ``broker_url``
+        when that is a Redis URL, else events stay in the process.
     local_workers
         Worker processes of the embedded queue (``MADLAB_LOCAL_WORKERS``, default 2).
     org_concurrency
@@ -60,6 +63,7 @@ class Settings:
     organization: str = "default"
     user: str = "local"
     broker_url: str = ""
+    events_url: str = ""
     local_workers: int = 2
     org_concurrency: int = 100
     max_attempts: int = 3
@@ -81,6 +85,7 @@ class Settings:
             organization=env.get("MADLAB_ORGANIZATION", "default"),
             user=env.get("MADLAB_USER", env.get("USER", "local")),
             broker_url=env.get("MADLAB_BROKER_URL", ""),
+            events_url=env.get("MADLAB_EVENTS_URL", ""),
             local_workers=int(env.get("MADLAB_LOCAL_WORKERS", "2")),
             org_concurrency=int(env.get("MADLAB_ORG_CONCURRENCY", "100")),
             max_attempts=int(env.get("MADLAB_JOB_MAX_ATTEMPTS", "3")),
