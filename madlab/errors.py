@@ -236,3 +236,9 @@ class ServiceUnavailableError(TransientError):
     """
 
     code = "service_unavailable"
+
+
+class TimedOutError(MadlabError):
+    """A wait that ended before what it waited for (a job's end) happened."""
+
+    code = "timed_out"
