@@ -177,10 +177,18 @@ def pdbqt_poses_to_mols(pdbqt: str, template: Any | None = None, *, name: str = 
 
 
 def _match_template(exported: Any, template: Any, name: str) -> list[int]:
-    """Indices into ``exported`` for each atom of ``template`` (same graph)."""
+    """Indices into ``exported`` for each atom of ``template`` (same molecule).
+
+    Meeko rebuilds the molecule from a SMILES, whose aromaticity RDKit may
+    perceive differently from the template's (the same chemistry either way),
+    so when the bond orders do not match the atoms are matched on the bare
+    graph: elements, formal charges and connectivity.
+    """
     label = f"ligand '{name}'" if name else "ligand"
     if exported.GetNumAtoms() == template.GetNumAtoms():
         match = exported.GetSubstructMatch(template, useChirality=False)
+        if not match:
+            match = _skeleton(exported).GetSubstructMatch(_skeleton(template))
         same_charges = bool(match) and all(
             template.GetAtomWithIdx(i).GetFormalCharge()
             == exported.GetAtomWithIdx(j).GetFormalCharge()
@@ -194,6 +202,20 @@ def _match_template(exported: Any, template: Any, name: str) -> list[int]:
         field="template",
         hint="give the ligand the poses were docked from, with all its hydrogens",
     )
+
+
+def _skeleton(mol: Any) -> Any:
+    """The molecule's graph with every bond single and nothing aromatic."""
+    graph = Chem.RWMol(mol)
+    for bond in graph.GetBonds():
+        bond.SetBondType(Chem.BondType.SINGLE)
+        bond.SetIsAromatic(False)
+    for atom in graph.GetAtoms():
+        atom.SetIsAromatic(False)
+    out = graph.GetMol()
+    out.UpdatePropertyCache(strict=False)
+    Chem.FastFindRings(out)
+    return out
 
 
 def _single_conformer(mol: Any, positions: np.ndarray, name: str) -> Any:

@@ -67,6 +67,18 @@ def test_poses_come_back_with_input_bond_orders_hydrogens_and_atom_order() -> No
     assert np.allclose(_heavy_positions(pose), _heavy_positions(ligand.mol), atol=2e-3)
 
 
+def test_template_matching_survives_a_different_aromaticity_perception() -> None:
+    # prepared ligands can carry MMFF aromaticity flags (caffeine's pyrimidinedione ring
+    # not aromatic) while Meeko's SMILES reads back with RDKit's: same chemistry
+    ligand = helpers.smiles_ligand("Cn1cnc2c1c(=O)n(C)c(=O)n2C", "caffeine")
+    (pose,) = pdbqt_poses_to_mols(ligand_to_pdbqt(ligand), ligand.mol, name="caffeine")
+    assert Chem.MolToSmiles(Chem.RemoveHs(pose)) == ligand.smiles
+    assert [b.GetBondType() for b in pose.GetBonds()] == [
+        b.GetBondType() for b in ligand.mol.GetBonds()
+    ]
+    assert np.allclose(_heavy_positions(pose), _heavy_positions(ligand.mol), atol=2e-3)
+
+
 def test_each_model_becomes_one_molecule() -> None:
     ligand = helpers.crystal_pose_ligand()
     models = _as_models(ligand_to_pdbqt(ligand), [0.0, 1.0, 2.5])
