@@ -7,9 +7,12 @@ from pathlib import Path
 
 from madlab.engines.base import DockingEngine
 from madlab.engines.registry import EngineRegistry, default_registry
+from madlab.runtime.bus import event_bus_from_settings
+from madlab.runtime.events import EventBus
 from madlab.settings import Settings
 from madlab.storage.artifacts import ArtifactStore, LocalArtifactStore
 from madlab.store.database import Store
+from madlab.tasks.registry import TaskRegistry
 
 
 @dataclass
@@ -20,6 +23,8 @@ class Services:
     store: Store
     artifacts: ArtifactStore
     engines: EngineRegistry
+    tasks: TaskRegistry
+    events: EventBus
 
     def engine(self, name: str) -> DockingEngine:
         """The engine adapter registered under ``name`` (typed error if unknown)."""
@@ -34,7 +39,12 @@ class Services:
 
 
 def build_services(settings: Settings | None = None, *, migrate: bool = True) -> Services:
-    """Create the store (migrated to the newest schema), artifact store and engines."""
+    """Create the store (migrated to the newest schema) and every service over it.
+
+    That is the artifact store, the engines, the task registry (built-in tasks
+    are stored on its first use) and the event bus (Redis when
+    ``MADLAB_EVENTS_URL`` or ``MADLAB_BROKER_URL`` is a Redis URL).
+    """
     settings = settings or Settings.from_env()
     settings.home.mkdir(parents=True, exist_ok=True)
     store = Store(settings.database_url)
@@ -45,4 +55,6 @@ def build_services(settings: Settings | None = None, *, migrate: bool = True) ->
         store=store,
         artifacts=LocalArtifactStore(settings.artifacts_dir),
         engines=default_registry(),
+        tasks=TaskRegistry(store),
+        events=event_bus_from_settings(settings),
     )
