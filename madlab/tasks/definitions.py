@@ -7,16 +7,27 @@ with the defaults the runtime relies on (queue, resources, requires).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+import pydantic
+from pydantic import BaseModel, ConfigDict, Field
+
 from madlab.domain.tasks import TaskDefinition, TaskStatus
 from madlab.errors import ValidationError
 from madlab.tasks import schema
 
-__all__ = ["DEFAULT_QUEUE", "DEFAULT_RESOURCES", "check_definition"]
+__all__ = [
+    "DEFAULT_QUEUE",
+    "DEFAULT_RESOURCES",
+    "TaskDefinitionSpec",
+    "check_definition",
+    "definition_from_json",
+    "definition_to_dict",
+]
 
 #: Queue of a task whose service configuration names none.
 DEFAULT_QUEUE = "docking.standard"
@@ -130,3 +141,85 @@ def check_definition(definition: TaskDefinition) -> TaskDefinition:
         status=TaskStatus(definition.status),
         service_config=_check_service_config(definition.service_config),
     )
+
+
+class TaskDefinitionSpec(BaseModel):
+    """A task definition as given by a user (a JSON file, a request body).
+
+    Unknown keys are refused; ``status`` and ``organization_id`` are not
+    given (new definitions are active, owned by the caller's organization).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    task_id: str
+    version: str
+    name: str
+    category: str
+    description: str = ""
+    interface_spec: dict[str, Any]
+    service_config: dict[str, Any] = Field(default_factory=dict)
+
+    def to_definition(self) -> TaskDefinition:
+        """The domain definition (not yet checked: see :func:`check_definition`)."""
+        return TaskDefinition(
+            task_id=self.task_id,
+            version=self.version,
+            name=self.name,
+            category=self.category,
+            description=self.description,
+            interface_spec=self.interface_spec,
+            service_config=self.service_config,
+        )
+
+
+def definition_from_json(text: str, *, source: str = "definition") -> TaskDefinition:
+    """Parse and check a task definition from JSON text.
+
+    Raises
+    ------
+    madlab.errors.ValidationError
+        For text that is not JSON, a missing or unknown key, or a definition
+        that breaks a rule; ``source`` (a file name) starts the message.
+    """
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ValidationError(
+            f"{source}: not JSON: {err.msg} at line {err.lineno}, column {err.colno}",
+            line=err.lineno,
+        ) from None
+    try:
+        spec = TaskDefinitionSpec.model_validate(data)
+    except pydantic.ValidationError as err:
+        problems = []
+        for e in err.errors():
+            where = ".".join(str(p) for p in e["loc"]) or "(the definition)"
+            problems.append(f"{where}: {e['msg']}")
+        raise ValidationError(
+            f"{source}: not a task definition: " + "; ".join(problems),
+            hint="give task_id, version, name, category and interface_spec "
+            "(with an 'inputs' JSON Schema)",
+        ) from None
+    try:
+        return check_definition(spec.to_definition())
+    except ValidationError as err:
+        raise ValidationError(f"{source}: {err.message}", field=err.field, hint=err.hint) from None
+
+
+def definition_to_dict(definition: TaskDefinition) -> dict[str, Any]:
+    """JSON-ready form of a definition (status as its value, times in ISO 8601)."""
+    return {
+        "task_id": definition.task_id,
+        "version": definition.version,
+        "name": definition.name,
+        "category": definition.category,
+        "description": definition.description,
+        "status": TaskStatus(definition.status).value,
+        "builtin": definition.is_builtin,
+        "organization_id": definition.organization_id,
+        "interface_spec": definition.interface_spec,
+        "service_config": definition.service_config,
+        "created_at": definition.created_at.isoformat() if definition.created_at else None,
+        "updated_at": definition.updated_at.isoformat() if definition.updated_at else None,
+    }
