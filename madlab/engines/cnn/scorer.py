@@ -1,0 +1,177 @@
+"""Score poses with gnina's CNN models: ``CNNscore``, ``CNNaffinity`` and ``CNN_VS``.
+
+A :class:`CnnScorer` types the receptor once (as the gnina program does),
+types each pose, draws the grids of all poses of a call and runs each member
+network once on the whole batch. For an ensemble, ``CNNscore`` is the mean of
+the members' pose probabilities, ``CNNaffinity`` the mean of their affinities
+and ``CNNaffinity_variance`` the population variance of those affinities, as
+in gnina. ``CNN_VS`` is ``CNNscore * CNNaffinity``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from rdkit import Chem
+
+from madlab.engines.cnn.atomtypes import ChannelMap, TypedAtoms
+from madlab.engines.cnn.featurize import pose_grid
+from madlab.engines.cnn.grid import GridSpec
+from madlab.engines.cnn.ligand import type_ligand
+from madlab.engines.cnn.models import ModelSpec, resolve
+from madlab.engines.cnn.receptor import load_receptor
+from madlab.engines.cnn.weights import load_network
+from madlab.errors import ValidationError
+
+
+@dataclass(frozen=True)
+class CnnScores:
+    """CNN scores of one pose.
+
+    Attributes
+    ----------
+    cnn_score
+        Probability that the pose is correct (``CNNscore``), 0 to 1.
+    cnn_affinity
+        Predicted binding affinity in pK units (``CNNaffinity``).
+    cnn_vs
+        ``CNNscore * CNNaffinity`` (``CNN_VS``), gnina's virtual screening score.
+    cnn_affinity_variance
+        Population variance of the members' affinities (``CNNaffinity_variance``);
+        None for a single model.
+    """
+
+    cnn_score: float
+    cnn_affinity: float
+    cnn_vs: float
+    cnn_affinity_variance: float | None = None
+
+
+def _default_device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def _poses(poses: Chem.Mol | Sequence[Chem.Mol]) -> list[tuple[Chem.Mol, int]]:
+    if isinstance(poses, Chem.Mol):
+        ids = [c.GetId() for c in poses.GetConformers()]
+        if not ids:
+            raise ValidationError(
+                "the pose has no coordinates",
+                field="poses",
+                hint="pass molecules with 3D conformers",
+            )
+        return [(poses, cid) for cid in ids]
+    out = []
+    for k, mol in enumerate(poses):
+        if not isinstance(mol, Chem.Mol):
+            raise ValidationError(
+                f"pose {k + 1} is not an RDKit molecule",
+                field="poses",
+                hint="read poses with rdkit.Chem.SDMolSupplier",
+            )
+        out.append((mol, -1))
+    return out
+
+
+class CnnScorer:
+    """Gnina-compatible CNN scoring on CPU or GPU.
+
+    Parameters
+    ----------
+    model
+        A model or ensemble name (see :func:`madlab.engines.cnn.models.available_models`);
+        ``default`` is gnina 1.0's default ensemble.
+    device
+        Torch device; by default a GPU when torch sees one, else the CPU.
+    batch_size
+        Most poses drawn and evaluated at once.
+
+    Raises
+    ------
+    madlab.errors.ValidationError
+        If the model name is unknown.
+    """
+
+    def __init__(
+        self, model: str = "default", device: str | torch.device | None = None, batch_size: int = 16
+    ) -> None:
+        if batch_size < 1:
+            raise ValidationError("batch_size must be at least 1", field="batch_size")
+        self.model = model
+        self.members: tuple[ModelSpec, ...] = resolve(model)
+        self.device = torch.device(device) if device is not None else _default_device()
+        self.batch_size = batch_size
+        self.grid = GridSpec()
+        self._receptors: dict[tuple[str, float], TypedAtoms] = {}
+
+    def receptor(self, path: str | os.PathLike[str]) -> TypedAtoms:
+        """Type a receptor PDB file (cached by path and modification time)."""
+        p = Path(path)
+        key = (str(p.resolve()), p.stat().st_mtime if p.exists() else 0.0)
+        if key not in self._receptors:
+            self._receptors[key] = load_receptor(p)
+        return self._receptors[key]
+
+    def score(
+        self, receptor: TypedAtoms | str | os.PathLike[str], poses: Chem.Mol | Sequence[Chem.Mol]
+    ) -> list[CnnScores]:
+        """Score poses against a receptor.
+
+        Parameters
+        ----------
+        receptor
+            A receptor PDB file, or atoms already typed (:func:`load_receptor`).
+        poses
+            One molecule (each of its conformers is a pose) or a sequence of
+            molecules (one pose each).
+
+        Returns
+        -------
+        list[CnnScores]
+            One result per pose, in input order.
+        """
+        rec = receptor if isinstance(receptor, TypedAtoms) else self.receptor(receptor)
+        items = _poses(poses)
+        ligands = [type_ligand(mol, cid) for mol, cid in items]
+        out: list[CnnScores] = []
+        for start in range(0, len(ligands), self.batch_size):
+            out.extend(self._score_batch(rec, ligands[start : start + self.batch_size]))
+        return out
+
+    def _grids(
+        self, rec: TypedAtoms, ligands: list[TypedAtoms], rmap: ChannelMap, lmap: ChannelMap
+    ) -> torch.Tensor:
+        return torch.stack(
+            [pose_grid(rec, lig, rmap, lmap, self.grid, self.device) for lig in ligands]
+        )
+
+    @torch.no_grad()
+    def _score_batch(self, rec: TypedAtoms, ligands: list[TypedAtoms]) -> list[CnnScores]:
+        grids: dict[tuple[str, str], torch.Tensor] = {}
+        scores, affinities = [], []
+        for spec in self.members:
+            key = (spec.receptor_map.name, spec.ligand_map.name)
+            if key not in grids:
+                grids[key] = self._grids(rec, ligands, spec.receptor_map, spec.ligand_map)
+            net = load_network(spec, self.device, self.grid)
+            logits, affinity = net(grids[key])
+            scores.append(torch.softmax(logits, dim=1)[:, 1].double().cpu().numpy())
+            affinities.append(affinity.float().cpu().numpy())
+        s = np.mean(np.stack(scores), axis=0)
+        a_all = np.stack(affinities).astype(np.float32)
+        a = a_all.mean(axis=0)
+        var = ((a_all - a) ** 2).mean(axis=0) if len(self.members) > 1 else None
+        return [
+            CnnScores(
+                cnn_score=float(s[i]),
+                cnn_affinity=float(a[i]),
+                cnn_vs=float(s[i] * a[i]),
+                cnn_affinity_variance=None if var is None else float(var[i]),
+            )
+            for i in range(len(ligands))
+        ]
