@@ -55,7 +55,11 @@ def field_path(path: Iterable[str | int]) -> str:
 
 
 def _join(parent: str, key: str) -> str:
-    return field_path([parent, key]) if parent else field_path([key])
+    """``parent`` (already a field path) followed by the property ``key``."""
+    child = field_path([key])
+    if not parent:
+        return child
+    return parent + child if child.startswith("[") else f"{parent}.{child}"
 
 
 def check_schema(schema: Any, *, field: str = "interface_spec.inputs") -> dict[str, Any]:
@@ -95,7 +99,9 @@ def check_schema(schema: Any, *, field: str = "interface_spec.inputs") -> dict[s
     try:
         Draft202012Validator.check_schema(schema)
     except jsonschema.SchemaError as err:
-        where = field_path([field, *err.absolute_path]) if err.absolute_path else field
+        where = field
+        for part in err.absolute_path:
+            where = f"{where}[{part}]" if isinstance(part, int) else _join(where, part)
         raise ValidationError(
             f"{where} is not a valid JSON Schema: {_short(err.message)}",
             field=where,
