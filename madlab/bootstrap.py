@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from madlab.engines.base import DockingEngine
 from madlab.engines.registry import EngineRegistry, default_registry
 from madlab.runtime.bus import event_bus_from_settings
 from madlab.runtime.events import EventBus
+from madlab.runtime.queue import JobQueue
+from madlab.runtime.service import JobService
 from madlab.settings import Settings
 from madlab.storage.artifacts import ArtifactStore, LocalArtifactStore
 from madlab.store.database import Store
@@ -29,6 +32,33 @@ class Services:
     def engine(self, name: str) -> DockingEngine:
         """The engine adapter registered under ``name`` (typed error if unknown)."""
         return self.engines.get(name, cache_dir=self.settings.cache_dir / "maps")
+
+    @cached_property
+    def queue(self) -> JobQueue:
+        """The job queue: Celery when ``MADLAB_BROKER_URL`` is set, else the embedded pool.
+
+        The embedded pool's processes start only when ``queue.start()`` is called
+        (by the server, ``madlab worker`` or ``madlab jobs submit --wait``).
+        """
+        if self.settings.broker_url:
+            from madlab.runtime.celery_app import make_app
+            from madlab.runtime.celery_queue import CeleryQueue
+
+            return CeleryQueue(make_app(self.settings))
+        from madlab.runtime.local import LocalQueue
+
+        return LocalQueue(self.settings, events=self.events)
+
+    @cached_property
+    def jobs(self) -> JobService:
+        """The job service over this store, task registry, queue and event bus."""
+        return JobService(
+            store=self.store,
+            tasks=self.tasks,
+            queue=self.queue,
+            events=self.events,
+            worker_timeout_s=self.settings.worker_timeout_s,
+        )
 
     @property
     def work_root(self) -> Path:

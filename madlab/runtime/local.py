@@ -1,0 +1,352 @@
+"""The embedded job queue: a supervised pool of local worker processes.
+
+Embedded mode needs no service: the store is the queue. Each worker process
+(started with the ``spawn`` method) takes the oldest ``queued`` job of the
+highest priority that it can run and claims it with the ``queued -> running``
+transition, which only one process can win; it then runs the job in a limited
+child process (:class:`~madlab.runtime.executor.JobExecutor`).
+
+The supervisor (a thread of the process that owns the :class:`LocalQueue`)
+keeps the pool at its size, restarting a worker that died; registers the
+workers in the service registry with their capabilities and heartbeats;
+re-queues the jobs of dead workers (on start too: jobs left ``running`` by a
+previous server are re-queued, or dead-lettered after their last attempt);
+moves ``retrying`` jobs back to ``queued`` after their backoff; and relays the
+events the workers publish to this process's event bus.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import signal
+import socket
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from multiprocessing.process import BaseProcess
+from types import TracebackType
+from typing import Any
+
+from madlab.domain.jobs import Job, JobStatus
+from madlab.domain.workers import WorkerStatus
+from madlab.errors import MadlabError, StoreError
+from madlab.runtime.events import Event, EventBus, Subscription
+from madlab.runtime.executor import JobExecutor
+from madlab.runtime.queue import JobQueue
+from madlab.runtime.recovery import promote_retrying, recover_lost_jobs
+from madlab.settings import Settings
+from madlab.store.database import Store
+
+log = logging.getLogger(__name__)
+
+#: Builds a worker's executor in its own process: (settings, bus, worker name).
+ExecutorFactory = Callable[[Settings, EventBus, str], JobExecutor]
+
+#: Queued jobs a worker looks at each time it looks for work.
+CANDIDATES = 100
+
+
+def default_executor(settings: Settings, events: EventBus, worker: str) -> JobExecutor:
+    """The executor of an embedded worker, built from ``settings``."""
+    from madlab.bootstrap import build_services
+    from madlab.runtime.queue import capability_tags
+    from madlab.runtime.worker import detect_capabilities
+
+    services = build_services(settings, migrate=False)
+    return JobExecutor(
+        store=services.store,
+        artifacts=services.artifacts,
+        engine_factory=services.engine,
+        tasks=services.tasks,
+        events=events,
+        work_root=services.work_root,
+        worker=worker,
+        capabilities=capability_tags(detect_capabilities(services.engines)),
+        org_concurrency=settings.org_concurrency,
+        max_attempts=settings.max_attempts,
+    )
+
+
+class RelayBus(EventBus):
+    """Publishes by passing events to the supervisor's process (in worker processes)."""
+
+    def __init__(self, channel: Any) -> None:
+        self._channel = channel
+
+    def publish(self, event: Event) -> None:
+        """Hand ``event`` to the supervisor, which publishes it on its bus."""
+        self._channel.put(event.to_dict())
+
+    def subscribe(
+        self,
+        organization_id: str,
+        *,
+        job_id: str | None = None,
+        pipeline_id: str | None = None,
+    ) -> Subscription:
+        """Not available in a worker process."""
+        raise NotImplementedError("worker processes publish events; the server follows them")
+
+
+def take_one(executor: JobExecutor) -> bool:
+    """Claim and run the next queued job this worker can run; False when none."""
+    now = datetime.now(timezone.utc) + timedelta(seconds=1)
+    with executor.store.unit_of_work() as uow:
+        queued = uow.jobs.list_stale(updated_before=now, status=JobStatus.QUEUED, limit=CANDIDATES)
+    queued.sort(key=lambda j: (-j.priority, j.created_at))
+    for job in queued:
+        missing = executor.missing_capabilities(job)
+        if missing:
+            executor.note_waiting(job, f"no embedded worker offers {', '.join(missing)}")
+            continue
+        try:
+            claim = executor.claim(job.organization_id, job.id)
+        except MadlabError as err:
+            log.warning("cannot claim job %s: %s", job.id, err)
+            continue
+        if claim.job is not None:
+            executor.execute(claim.job)
+            return True
+    return False
+
+
+def _worker_main(
+    settings: Settings,
+    factory: ExecutorFactory,
+    name: str,
+    channel: Any,
+    wake: Any,
+    stop: Any,
+    idle_s: float,
+) -> None:  # pragma: no cover - runs in the worker processes; tested through them
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    executor = factory(settings, RelayBus(channel), name)
+    executor.stopping = stop.is_set
+    while not stop.is_set():
+        try:
+            busy = take_one(executor)
+        except MadlabError as err:
+            log.warning("worker %s: %s", name, err)
+            busy = False
+        if not busy:
+            wake.wait(idle_s)
+            wake.clear()
+
+
+class LocalQueue(JobQueue):
+    """A pool of local worker processes fed from the store.
+
+    Parameters
+    ----------
+    settings
+        Settings the worker processes build their services from (the
+        database must be a file or a server, not an in-memory SQLite).
+    events
+        This process's bus; the workers' events are published on it.
+    workers
+        Number of worker processes (``settings.local_workers`` by default).
+    executor_factory
+        Builds each worker's executor (top-level function, for ``spawn``).
+    capabilities
+        The workers' registry record (detected from the engines by default).
+    idle_s
+        How long an idle worker waits before looking at the store again
+        (a submit wakes it at once).
+    tick_s
+        Period of the supervisor: heartbeats, restarts, recovery.
+    """
+
+    kind = "local"
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        events: EventBus,
+        workers: int | None = None,
+        executor_factory: ExecutorFactory = default_executor,
+        capabilities: dict[str, Any] | None = None,
+        idle_s: float = 1.0,
+        tick_s: float = 1.0,
+    ) -> None:
+        self.settings = settings
+        self.events = events
+        self.size = workers if workers is not None else settings.local_workers
+        self.executor_factory = executor_factory
+        self.capabilities = capabilities
+        self.idle_s = idle_s
+        self.tick_s = tick_s
+        self.store = Store(settings.database_url)
+        self._mp = multiprocessing.get_context("spawn")
+        self._procs: list[BaseProcess | None] = [None] * self.size
+        self._threads: list[threading.Thread] = []
+        self._halt = threading.Event()
+        self._lock = threading.Lock()
+        self.restarts = 0
+        prefix = f"local@{socket.gethostname()}:{os.getpid()}"
+        self.names = [f"{prefix}/{i}" for i in range(self.size)]
+
+    # -- port ---------------------------------------------------------------
+
+    def enqueue(self, job: Job) -> None:
+        """Wake an idle worker (the job is already ``queued`` in the store)."""
+        if self._threads:
+            self._wake.set()
+
+    def revoke(self, job: Job) -> None:
+        """Nothing to drop: the worker sees the cancellation in the store and kills the job."""
+        if self._threads:
+            self._wake.set()
+
+    # -- life cycle ---------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        """True between :meth:`start` and :meth:`close`."""
+        return bool(self._threads)
+
+    def start(self) -> None:
+        """Re-queue jobs of dead workers, start the pool and its supervisor."""
+        if self._threads:
+            return
+        url = self.store.engine.url
+        if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+            raise StoreError(
+                "the embedded queue needs a database its worker processes can open",
+                hint="use a SQLite file (the default in MADLAB_HOME) or PostgreSQL",
+            )
+        if self.capabilities is None:
+            from madlab.engines.registry import default_registry
+            from madlab.runtime.worker import detect_capabilities
+
+            self.capabilities = detect_capabilities(default_registry())
+        self._channel = self._mp.SimpleQueue()
+        self._wake = self._mp.Event()
+        self._stop = self._mp.Event()
+        self._halt.clear()
+        self._recover()
+        for slot in range(self.size):
+            self._spawn(slot)
+        self._heartbeat()
+        for target, name in ((self._relay, "relay"), (self._supervise, "supervisor")):
+            thread = threading.Thread(target=target, name=f"madlab-local-{name}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def close(self, timeout: float = 15.0) -> None:
+        """Stop the pool: running jobs are stopped and re-queued for a later run."""
+        if not self._threads:
+            return
+        self._stop.set()
+        self._wake.set()
+        self._halt.set()
+        for proc in self._procs:
+            if proc is not None:
+                proc.join(timeout)
+                if proc.is_alive():
+                    proc.kill()
+                    proc.join(5)
+        self._recover()
+        with contextlib.suppress(MadlabError), self.store.unit_of_work() as uow:
+            for name in self.names:
+                uow.workers.heartbeat(name, status=WorkerStatus.OFFLINE)
+        self._channel.put(None)
+        for thread in self._threads:
+            thread.join(5)
+        self._threads = []
+        self._procs = [None] * self.size
+        self.store.dispose()
+
+    def __enter__(self) -> LocalQueue:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def worker_pids(self) -> list[int]:
+        """Process ids of the live worker processes."""
+        return [p.pid for p in self._procs if p is not None and p.pid and p.is_alive()]
+
+    # -- supervisor ---------------------------------------------------------
+
+    def _spawn(self, slot: int) -> None:
+        proc = self._mp.Process(
+            target=_worker_main,
+            args=(
+                self.settings,
+                self.executor_factory,
+                self.names[slot],
+                self._channel,
+                self._wake,
+                self._stop,
+                self.idle_s,
+            ),
+            name=f"madlab-worker-{slot}",
+            daemon=True,
+        )
+        proc.start()
+        self._procs[slot] = proc
+
+    def _recover(self) -> None:
+        try:
+            recover_lost_jobs(
+                self.store,
+                self.events,
+                timeout_s=self.settings.worker_timeout_s,
+                max_attempts=self.settings.max_attempts,
+            )
+            if promote_retrying(self.store, self.events):
+                self._wake.set()
+        except MadlabError as err:
+            log.warning("job recovery failed: %s", err)
+
+    def _heartbeat(self) -> None:
+        host = socket.gethostname()
+        with contextlib.suppress(MadlabError), self.store.unit_of_work() as uow:
+            for slot, name in enumerate(self.names):
+                proc = self._procs[slot]
+                alive = proc is not None and proc.is_alive()
+                caps = {**(self.capabilities or {}), "queue": "local", "pid": proc and proc.pid}
+                uow.workers.heartbeat(
+                    name,
+                    capabilities=caps,
+                    status=WorkerStatus.ONLINE if alive else WorkerStatus.OFFLINE,
+                    hostname=host,
+                )
+
+    def _supervise(self) -> None:
+        while not self._halt.wait(self.tick_s):
+            with self._lock:
+                for slot, proc in enumerate(self._procs):
+                    if proc is not None and not proc.is_alive() and not self._stop.is_set():
+                        log.warning(
+                            "worker %s ended (exit code %s); starting another",
+                            self.names[slot],
+                            proc.exitcode,
+                        )
+                        self.restarts += 1
+                        self._spawn(slot)
+            self._recover()
+            self._heartbeat()
+
+    def _relay(self) -> None:
+        while True:
+            try:
+                item = self._channel.get()
+            except (EOFError, OSError):
+                return
+            if item is None:
+                return
+            try:
+                self.events.publish(Event.from_dict(item))
+            except Exception as err:
+                log.warning("could not publish a worker's event: %s", err)
