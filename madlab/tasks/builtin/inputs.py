@@ -80,7 +80,7 @@ def local_file(ctx: TaskContext, value: str, field: str) -> Path:
     path = Path(value).expanduser()
     if not path.is_file():
         raise InputFileError(
-            "no such file" if not path.exists() else "not a file",
+            f"{'no such file' if not path.exists() else 'not a file'} (parameter {field})",
             path=str(path),
             field=field,
             hint="give a path the worker can read, or upload it and pass its artifact key",
