@@ -18,7 +18,7 @@ from typing import Any
 
 from celery import Celery, Task
 from celery.exceptions import SoftTimeLimitExceeded
-from kombu import Queue
+from kombu import Exchange, Queue
 from pydantic import BaseModel, ConfigDict
 
 from madlab.domain.jobs import JobStatus
@@ -49,13 +49,18 @@ class JobMessage(BaseModel):
     job_id: str
 
 
+def _queue(name: str) -> Queue:
+    """A queue with its own direct exchange, as Celery makes for capability queues."""
+    return Queue(name, Exchange(name, type="direct"), routing_key=name)
+
+
 def make_app(settings: Settings | None = None) -> Celery:
     """The Celery application for ``settings`` (``MADLAB_*`` by default)."""
     settings = settings or Settings.from_env()
     broker = settings.broker_url or "redis://127.0.0.1:6379/0"
     app = Celery("madlab", broker=broker, set_as_current=False)
     app.conf.update(
-        task_queues=[Queue(HIGH_PRIORITY_QUEUE), Queue(STANDARD_QUEUE)],
+        task_queues=[_queue(HIGH_PRIORITY_QUEUE), _queue(STANDARD_QUEUE)],
         task_default_queue=STANDARD_QUEUE,
         task_acks_late=True,
         task_reject_on_worker_lost=True,

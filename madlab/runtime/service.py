@@ -254,9 +254,12 @@ class JobService:
                 if event is not None:
                     yield event
                     if event.type == EventType.JOB_STATE:
-                        status = JobStatus(event.payload.get("status", job.status.value))
+                        status = JobStatus(event.payload.get("status", seen[0].value))
                         if status.is_final:
                             return
+                        seen = (status, seen[1])
+                    elif event.type == EventType.JOB_PROGRESS:
+                        seen = (seen[0], int(event.payload.get("done", seen[1])))
                     if time.monotonic() - last_poll < poll_s:
                         continue
                 last_poll = time.monotonic()

@@ -243,6 +243,9 @@ class ResultRepository(ABC):
     ) -> int:
         """Store one ligand's result and one row per pose.
 
+        Idempotent per (job, ligand): a result of the same ligand stored
+        earlier for the job (by an attempt whose worker died) is replaced.
+
         Parameters
         ----------
         organization_id, job_id

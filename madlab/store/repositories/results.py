@@ -61,10 +61,12 @@ class SqlResultRepository(ResultRepository):
             for pose in poses
         ]
         best = pose_rows[0] if pose_rows else None
+        ligand = values.text(result.ligand, "ligand", max_length=255)
+        self._replace_earlier(organization_id, job_id, ligand)
         row = ResultRow(
             organization_id=organization_id,
             job_id=job_id,
-            ligand=values.text(result.ligand, "ligand", max_length=255),
+            ligand=ligand,
             smiles=result.smiles,
             engine_used=result.engine,
             backend=result.backend,
@@ -122,6 +124,21 @@ class SqlResultRepository(ResultRepository):
             query = query.options(selectinload(ResultRow.poses))
         rows = list(self._session.scalars(query))
         return [to_result(r, list(r.poses) if with_poses else None) for r in rows]
+
+    def _replace_earlier(self, organization_id: str, job_id: str, ligand: str) -> None:
+        """Drop a result of the same ligand in the same job (from an earlier attempt).
+
+        A job re-run after its worker died writes each ligand again; keeping
+        only the newest makes result writes idempotent per (job, ligand).
+        """
+        query = select(ResultRow).where(
+            ResultRow.organization_id == organization_id,
+            ResultRow.job_id == job_id,
+            ResultRow.ligand == ligand,
+        )
+        for earlier in self._session.scalars(query):
+            self._session.delete(earlier)
+        self._session.flush()
 
     def _job(self, organization_id: str, job_id: str) -> JobRow:
         row = self._session.get(JobRow, job_id)
