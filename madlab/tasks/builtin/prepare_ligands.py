@@ -94,7 +94,9 @@ def _collect(
     ligands: list[PreparedLigand] = []
 
     def skipped(err: MadlabError) -> None:
-        failed.append({"ligand": str(err.details.get("ligand", "")), "error": str(err)})
+        record = err.details.get("record")
+        label = err.details.get("ligand") or (f"record {record}" if record else "")
+        failed.append({"ligand": str(label), "error": str(err)})
 
     if "ligands" in params:
         path = local_file(ctx, params["ligands"], "ligands")

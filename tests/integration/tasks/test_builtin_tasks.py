@@ -69,18 +69,35 @@ def test_prepare_ligands_reports_bad_ones_and_keeps_going(run_task: RunTask, c18
     run = run_task("prepare_ligands")
     out = run(
         "prepare_ligands",
-        {"ligands": str(c184l / "ligand.sdf"), "smiles": ["CCO ethanol", "C1CC(", "c1ccccc1O"]},
+        {
+            "ligands": str(c184l / "ligand.sdf"),
+            "smiles": ["CCO ethanol", "C1CC(", "c1ccccc1O", "[Se]"],
+        },
     )
     names = [lig["name"] for lig in out["ligands"]]
     assert names[1:] == ["ethanol", "smiles_3"] and len(names) == 3
-    assert [f["ligand"] for f in out["failed"]] == ["C1CC("]
+    assert [f["ligand"] for f in out["failed"]] == ["C1CC(", "smiles_4"]
     assert "smiles[1]" in out["failed"][0]["error"]
+    assert "Meeko" in out["failed"][1]["error"]  # no AutoDock type for selenium
     for lig in out["ligands"]:
         coords, types = read_pdbqt_atoms(run.ctx.artifacts.get_bytes(lig["pdbqt"]).decode())
         assert len(coords) == len(types) > 0
     sdf = run.ctx.artifacts.get_bytes(out["sdf"]).decode()
     assert sdf.count("$$$$") == 3
-    assert run.progress[-1] == (3, 3) and len(run.partials) == 3
+    assert run.progress[-1] == (4, 4) and len(run.partials) == 3
+
+
+def test_prepare_ligands_skips_bad_records_of_a_file(
+    run_task: RunTask, c184l: Path, tmp_path: Path
+) -> None:
+    good = (c184l / "ligand.sdf").read_text()
+    mixed = tmp_path / "mixed.sdf"
+    mixed.write_text(good + "broken\n\n\n  1  0  0  0  0  0            999 V2000\nM  END\n$$$$\n")
+    run = run_task("prepare_ligands")
+    out = run("prepare_ligands", {"ligands": str(mixed), "protonation": False})
+    assert len(out["ligands"]) == 1
+    (failed,) = out["failed"]
+    assert failed["ligand"] == "record 2" and "mixed.sdf" in failed["error"]
 
 
 def test_prepare_ligands_strict_fails_on_the_first_bad_one(run_task: RunTask) -> None:

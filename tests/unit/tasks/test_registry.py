@@ -312,3 +312,46 @@ def test_bad_json_definitions_are_explained(text: str, message: str) -> None:
     with pytest.raises(ValidationError) as info:
         definition_from_json(text, source="count.json")
     assert message in str(info.value)
+
+
+def test_a_clash_with_an_organization_row_spares_the_other_builtins(store: Store) -> None:
+    with store.unit_of_work() as uow:
+        uow.tasks.save(definition(task_id="rescore", organization_id="acme"))
+    registry = TaskRegistry(store)
+    registry.register_entry_points()
+    assert "rescore" in registry.broken
+    builtin = {d.task_id for d in registry.list(organization_id="globex")}
+    assert builtin == BUILTINS - {"rescore"}
+
+
+def test_a_changed_builtin_is_refreshed(store: Store) -> None:
+    TaskRegistry(store).register_entry_points()
+    with store.unit_of_work() as uow:
+        old = uow.tasks.get("dock", "1", organization_id=None)
+        uow.tasks.save(replace(old, description="stale"))
+    registry = TaskRegistry(store)
+    registry.register_entry_points()
+    assert registry.get("dock", organization_id="acme").description != "stale"
+
+
+def test_broken_entry_points_are_reported_not_fatal(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dist = tmp_path / "plugins" / "madlab_test_plugin-0.1.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: madlab-test-plugin\nVersion: 0.1\n"
+    )
+    (dist / "entry_points.txt").write_text(
+        "[madlab.tasks.test]\n"
+        "missing = madlab.tasks.builtin.nowhere:TASK\n"
+        "wrong = json:dumps\n"
+        "good = madlab.tasks.builtin.rescore:TASK\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path / "plugins"))
+    registry = TaskRegistry(store, group="madlab.tasks.test")
+    assert [t.definition.task_id for t in registry.builtin_tasks()] == ["rescore"]
+    broken = registry.broken
+    assert set(broken) == {"missing", "wrong"}
+    assert "not a BuiltinTask" in broken["wrong"]
+    assert {d.task_id for d in registry.list(organization_id="acme")} == {"rescore"}
