@@ -14,6 +14,7 @@ from typing import Any
 import click
 import pydantic
 from rich.console import Console
+from rich.text import Text
 
 from madlab import __version__
 from madlab.bootstrap import Services, build_services
@@ -36,6 +37,11 @@ def _pydantic_message(err: pydantic.ValidationError) -> str:
     return "; ".join(parts)
 
 
+def say_error(label: str, message: str) -> None:
+    """Print one error line on stderr (user text is never read as markup)."""
+    err_console.print(Text(f"{label}: ", style="bold red") + Text(message), highlight=False)
+
+
 class MadlabGroup(click.Group):
     """A click group that turns madlab errors into one-line messages."""
 
@@ -48,21 +54,19 @@ class MadlabGroup(click.Group):
         except pydantic.ValidationError as err:
             if debug:
                 raise
-            err_console.print(f"[bold red]error:[/] {_pydantic_message(err)}", highlight=False)
+            say_error("error", _pydantic_message(err))
             sys.exit(EXIT_INPUT)
         except MadlabError as err:
             if debug:
                 raise
-            err_console.print(f"[bold red]error:[/] {err}", highlight=False, markup=False)
+            say_error("error", str(err))
             sys.exit(EXIT_ENGINE if isinstance(err, EngineError) else EXIT_INPUT)
         except Exception as err:
             if debug:
                 raise
-            err_console.print(
-                f"[bold red]internal error:[/] {type(err).__name__}: {err} "
-                "(run again with --debug for the traceback)",
-                markup=True,
-                highlight=False,
+            say_error(
+                "internal error",
+                f"{type(err).__name__}: {err} (run again with --debug for the traceback)",
             )
             sys.exit(EXIT_INTERNAL)
 

@@ -9,6 +9,7 @@ from typing import Any
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from madlab.bootstrap import Services
 from madlab.cli.app import EXIT_ENGINE, console, err_console, main, services_of
@@ -36,7 +37,7 @@ def _print_results(outcome: DockOutcome, top: int = 3) -> None:
             )
     console.print(table)
     for w in outcome.warnings:
-        err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
+        err_console.print(Text("warning: ", style="yellow") + Text(w), highlight=False)
     console.print(f"poses and summary written to {outcome.out_dir}", highlight=False)
 
 
