@@ -206,7 +206,8 @@ class VinaEngine(DockingEngine):
         except _LigandFailure as err:
             result.error = f"ligand '{ligand.name}': {err}"
         except MadlabError as err:
-            result.error = err.message
+            named = f"'{ligand.name}'" in err.message
+            result.error = err.message if named else f"ligand '{ligand.name}': {err.message}"
         except (RuntimeError, TypeError, ValueError) as err:
             result.error = f"ligand '{ligand.name}': Vina failed: {vina_reason(err)}"
         result.seconds = time.perf_counter() - start

@@ -286,3 +286,16 @@ def test_no_refine_without_a_writable_cache_still_docks(
     (result,) = _run(engine, receptor_184l, [ligand], box_184l)
     assert result.error is None and result.poses[0].affinity < -5.0
     assert (engine.grids.stats.computed, engine.grids.stats.loaded) == (1, 0)
+
+
+def test_scoring_a_ligand_outside_the_box_fails_that_ligand_only(
+    tmp_path: Path, receptor_184l: PreparedReceptor, box_184l: Box
+) -> None:
+    shifted = Box((box_184l.center[0] + 15.0, *box_184l.center[1:]), box_184l.size)
+    params = DockingParameters(mode=DockMode.SCORE_ONLY, cpu=1)
+    (result,) = _run(
+        VinaEngine(tmp_path), receptor_184l, [helpers.crystal_pose_ligand()], shifted, params
+    )
+    assert result.poses == []
+    assert "outside the grid box" in (result.error or "")
+    assert "184l_crystal" in (result.error or "")
