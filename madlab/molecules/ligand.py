@@ -39,13 +39,20 @@ def _embed(mol: Any, seed: int, name: str) -> list[str]:
                 ligand=name,
             )
     notes = []
-    if rdForceFieldHelpers.MMFFHasAllMoleculeParams(mol):
-        rdForceFieldHelpers.MMFFOptimizeMolecule(mol, maxIters=2000)
-    elif rdForceFieldHelpers.UFFHasAllMoleculeParams(mol):
-        rdForceFieldHelpers.UFFOptimizeMolecule(mol, maxIters=2000)
+    # The force fields re-perceive aromaticity in place (MMFF's own model), so
+    # they work on a copy and only the optimized coordinates come back.
+    work = Chem.Mol(mol)
+    if rdForceFieldHelpers.MMFFHasAllMoleculeParams(work):
+        rdForceFieldHelpers.MMFFOptimizeMolecule(work, maxIters=2000)
+    elif rdForceFieldHelpers.UFFHasAllMoleculeParams(work):
+        rdForceFieldHelpers.UFFOptimizeMolecule(work, maxIters=2000)
         notes.append("MMFF94 has no parameters for this molecule: cleaned up with UFF")
     else:
         notes.append("no force field covers this molecule: 3D coordinates not cleaned up")
+        return notes
+    conf = mol.GetConformer()
+    for i, pos in enumerate(work.GetConformer().GetPositions()):
+        conf.SetAtomPosition(i, pos.tolist())
     return notes
 
 

@@ -133,3 +133,12 @@ def test_smiles_string_takes_a_default_name() -> None:
     assert lig.name == "smiles_1"
     (named,) = prepare_ligands("CCO ethanol", name="smiles_1")
     assert named.name == "ethanol"
+
+
+def test_embedding_keeps_the_input_aromaticity() -> None:
+    # caffeine's six-membered ring is aromatic for RDKit but not in MMFF's model;
+    # the prepared ligand must keep RDKit's perception for everything downstream.
+    ligand = next(prepare_ligands("Cn1cnc2c1c(=O)n(C)c(=O)n2C caffeine"))
+    reference = Chem.AddHs(Chem.MolFromSmiles("Cn1cnc2c1c(=O)n(C)c(=O)n2C"))
+    aromatic = sum(b.GetIsAromatic() for b in ligand.mol.GetBonds())
+    assert aromatic == sum(b.GetIsAromatic() for b in reference.GetBonds()) == 10
