@@ -11,8 +11,10 @@ Steps, each reported per residue (:class:`~madlab.domain.ResidueIssue`):
    depend on the program that wrote them; only their histidine tautomer is
    read. Kept hetero groups keep the hydrogens they have; without any they get
    hydrogens from their geometry (:mod:`madlab.molecules.hetero_typing`).
-4. Residues with missing side-chain atoms are kept as they are, typed, and
-   reported; chain breaks get charged termini and are reported.
+4. Missing side-chain heavy atoms are built (:mod:`madlab.molecules.sidechains`)
+   before the hydrogens and reported as ``repaired``; residues missing backbone
+   atoms are kept as they are, typed, and reported as ``incomplete``. Chain
+   breaks get charged termini and are reported.
 5. The cleaned PDB holds every hydrogen; the PDBQT holds heavy atoms and polar
    hydrogens (``HD``), charges 0 (Vina does not use them), residue labels and
    insertion codes as in the input.
@@ -45,6 +47,7 @@ from madlab.molecules.residue_templates import (
     template_for,
     variant_at_ph,
 )
+from madlab.molecules.sidechains import repair_side_chains
 from madlab.molecules.structure import read_structure, residue_label
 
 _POLAR_PARENTS = frozenset({"N", "O"})
@@ -410,6 +413,7 @@ def prepare_receptor(
         report.append(ResidueIssue("*", "removed", f"models 2-{len(st)}: the first is used"))
     chosen = _select_residues(model, keep, report)
     residues, keys = _build(chosen, report, ph)
+    report.extend(repair_side_chains(residues, keys))
     if not any(k is not None for k in keys) and not residues:
         raise ValidationError(
             f"nothing left in {Path(path).name} after removing waters and hetero groups",

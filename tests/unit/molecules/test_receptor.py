@@ -139,8 +139,12 @@ def test_fragment_altlocs_icodes_waters_and_missing_atoms(
     assert issues(rec, "altloc") == {
         "A:ILE:29": "kept alternate location B (occupancy 0.60) of A, B"
     }
-    assert issues(rec, "incomplete")["A:LEU:33"].startswith("missing side-chain atoms: CD1, CD2")
+    # LEU 33 lost CD1 and CD2 in the file: they are built again, not left missing.
+    assert issues(rec, "repaired")["A:LEU:33"].startswith("built CD1, CD2")
+    assert issues(rec, "incomplete") == {}
     atoms = pdbqt_atoms(rec)
+    leu33 = {a["name"]: a["type"] for a in atoms if a["resnum"] == "33"}
+    assert leu33["CD1"] == "C" and leu33["CD2"] == "C"
     ile_cb = next(a for a in atoms if a["resnum"] == "29" and a["name"] == "CB")
     assert ile_cb["xyz"].startswith("  42.131")  # altloc B
     icode = {(a["resnum"], a["icode"]) for a in atoms if a["resname"] == "LEU"}
