@@ -26,9 +26,11 @@ import socket
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
+from multiprocessing.connection import Connection
+from multiprocessing.connection import wait as connection_wait
 from multiprocessing.process import BaseProcess
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 from madlab.domain.jobs import Job, JobStatus
 from madlab.domain.workers import WorkerStatus
@@ -71,14 +73,18 @@ def default_executor(settings: Settings, events: EventBus, worker: str) -> JobEx
 
 
 class RelayBus(EventBus):
-    """Publishes by passing events to the supervisor's process (in worker processes)."""
+    """Publishes by passing events to the supervisor's process (in worker processes).
+
+    Each worker has a pipe of its own, so a worker killed in the middle of a
+    message never blocks the others.
+    """
 
     def __init__(self, channel: Any) -> None:
         self._channel = channel
 
     def publish(self, event: Event) -> None:
         """Hand ``event`` to the supervisor, which publishes it on its bus."""
-        self._channel.put(event.to_dict())
+        self._channel.send(event.to_dict())
 
     def subscribe(
         self,
@@ -184,7 +190,7 @@ class LocalQueue(JobQueue):
         self._procs: list[BaseProcess | None] = [None] * self.size
         self._threads: list[threading.Thread] = []
         self._halt = threading.Event()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self.restarts = 0
         prefix = f"local@{socket.gethostname()}:{os.getpid()}"
         self.names = [f"{prefix}/{i}" for i in range(self.size)]
@@ -223,7 +229,7 @@ class LocalQueue(JobQueue):
             from madlab.runtime.worker import detect_capabilities
 
             self.capabilities = detect_capabilities(default_registry())
-        self._channel = self._mp.SimpleQueue()
+        self._readers: list[Any] = []
         self._wake = self._mp.Event()
         self._stop = self._mp.Event()
         self._halt.clear()
@@ -253,7 +259,6 @@ class LocalQueue(JobQueue):
         with contextlib.suppress(MadlabError), self.store.unit_of_work() as uow:
             for name in self.names:
                 uow.workers.heartbeat(name, status=WorkerStatus.OFFLINE)
-        self._channel.put(None)
         for thread in self._threads:
             thread.join(5)
         self._threads = []
@@ -279,13 +284,14 @@ class LocalQueue(JobQueue):
     # -- supervisor ---------------------------------------------------------
 
     def _spawn(self, slot: int) -> None:
+        reader, writer = self._mp.Pipe(duplex=False)
         proc = self._mp.Process(
             target=_worker_main,
             args=(
                 self.settings,
                 self.executor_factory,
                 self.names[slot],
-                self._channel,
+                writer,
                 self._wake,
                 self._stop,
                 self.idle_s,
@@ -294,6 +300,9 @@ class LocalQueue(JobQueue):
             daemon=True,
         )
         proc.start()
+        writer.close()  # the worker holds the only writing end: its death closes the pipe
+        with self._lock:
+            self._readers.append(reader)
         self._procs[slot] = proc
 
     def _recover(self) -> None:
@@ -339,14 +348,33 @@ class LocalQueue(JobQueue):
             self._heartbeat()
 
     def _relay(self) -> None:
-        while True:
+        while not self._halt.is_set():
+            self._relay_once(0.2)
+        self._relay_once(0.0)  # what the workers sent before they stopped
+
+    def _relay_once(self, timeout: float) -> None:
+        readers = self._current_readers()
+        if not readers:
+            self._halt.wait(timeout)
+            return
+        for ready in connection_wait(readers, timeout=timeout):
+            reader = cast(Connection, ready)
             try:
-                item = self._channel.get()
+                item = reader.recv()
             except (EOFError, OSError):
-                return
-            if item is None:
-                return
+                self._drop_reader(reader)
+                continue
             try:
                 self.events.publish(Event.from_dict(item))
             except Exception as err:
                 log.warning("could not publish a worker's event: %s", err)
+
+    def _current_readers(self) -> list[Any]:
+        with self._lock:
+            return [r for r in self._readers if not r.closed]
+
+    def _drop_reader(self, reader: Any) -> None:
+        with self._lock:
+            self._readers = [r for r in self._readers if r is not reader]
+        with contextlib.suppress(OSError):
+            reader.close()
