@@ -4,16 +4,27 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+# Reference libraries (libmolgrid, gninatorch) for the CNN scorer's comparison test.
+REF_VENV ?= .venv-molgrid
+REF_STAMP := $(REF_VENV)/.installed-stamp
 
-.PHONY: install run demo test lint typecheck unit integration bench clean
+.PHONY: install reference-env run demo test lint typecheck unit integration bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,cnn]'
 	touch $(STAMP)
 
 install: $(STAMP)
+
+$(REF_STAMP): requirements-molgrid.txt
+	$(PYTHON) -m venv $(REF_VENV)
+	$(REF_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(REF_VENV)/bin/python -m pip install --quiet -r requirements-molgrid.txt
+	touch $(REF_STAMP)
+
+reference-env: $(REF_STAMP)
 
 ## make run: set up, migrate the store and run the platform on embedded defaults.
 run: install
@@ -30,13 +41,13 @@ typecheck: install
 	$(VENV)/bin/mypy
 
 ## make test: set up and pass every test, with coverage of the core library.
-test: install lint typecheck
+test: install reference-env lint typecheck
 	$(PY) -m pytest --cov=madlab --cov-report=term --cov-fail-under=90 tests
 
 unit: install
 	$(PY) -m pytest tests/unit
 
-integration: install
+integration: install reference-env
 	$(PY) -m pytest tests/integration
 
 ## make bench: the full benchmarks (not run in CI); results go to benchmarks/results/.
@@ -44,4 +55,4 @@ bench: install
 	$(PY) benchmarks/map_reuse.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage
+	rm -rf $(VENV) $(REF_VENV) .pytest_cache .mypy_cache .ruff_cache .coverage

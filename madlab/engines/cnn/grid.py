@@ -118,30 +118,65 @@ def density_grid(
         & np.all(xyz + reach[:, None] > origin, axis=1)
         & np.all(xyz - reach[:, None] < upper, axis=1)
     )
-    out = torch.zeros(n_channels * n * n * n, dtype=torch.float32, device=device)
     if not keep.any():
-        return out.view(n_channels, n, n, n)
+        return torch.zeros((n_channels, n, n, n), dtype=torch.float32, device=device)
     xyz, ch, rad, reach = xyz[keep], ch[keep], rad[keep], reach[keep]
-    # First grid index each atom may reach, and the widest span of indices.
-    lo = np.maximum(np.floor((xyz - reach[:, None] - origin) / res), 0).astype(np.int64)
-    span = math.ceil(2 * float(reach.max()) / float(res)) + 2
-    offsets = np.arange(span, dtype=np.int64)
-    t_xyz = torch.from_numpy(xyz).to(device)
-    t_rad = torch.from_numpy(rad).to(device)
-    t_ch = torch.from_numpy(ch).to(device)
-    idx = torch.from_numpy(lo[:, :, None] + offsets[None, None, :]).to(device)  # (N, 3, S)
-    valid = idx < n
-    pos = torch.from_numpy(origin).to(device)[None, :, None] + idx.to(torch.float32) * float(res)
-    diff = pos - t_xyz[:, :, None]
-    sq = diff * diff  # (N, 3, S)
+    # Each atom fills a cube of `span` points from its first reachable index; the grid
+    # is padded by the widest span so that cubes never need clipping.
+    lo = np.floor((xyz - reach[:, None] - origin) / res).astype(np.int64)
+    spans = np.ceil(2 * reach / res).astype(np.int64) + 1
+    pad = int(spans.max())
+    side = n + 2 * pad
+    out = torch.zeros(n_channels * side**3, dtype=torch.float32, device=device)
+    t_origin = torch.from_numpy(origin).to(device)
+    for span in np.unique(spans):
+        sel = spans == span
+        out.index_add_(
+            0,
+            *_cube_values(
+                xyz[sel],
+                rad[sel],
+                ch[sel],
+                lo[sel],
+                int(span),
+                pad,
+                side,
+                t_origin,
+                float(res),
+                device,
+            ),
+        )
+    grid = out.view(n_channels, side, side, side)
+    return grid[:, pad : pad + n, pad : pad + n, pad : pad + n].contiguous()
+
+
+def _cube_values(
+    xyz: np.ndarray,
+    rad: np.ndarray,
+    ch: np.ndarray,
+    lo: np.ndarray,
+    span: int,
+    pad: int,
+    side: int,
+    origin: torch.Tensor,
+    res: float,
+    device: torch.device | str | None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Flat indices (into the padded grid) and densities of each atom's cube of points."""
+    offsets = torch.arange(span, device=device)
+    t_lo = torch.from_numpy(lo).to(device)
+    idx = t_lo[:, :, None] + offsets  # (N, 3, S) grid indices
+    pos = origin[None, :, None] + idx.to(torch.float32) * res
+    diff = pos - torch.from_numpy(xyz).to(device)[:, :, None]
+    sq = diff * diff
     d2 = sq[:, 0, :, None, None] + sq[:, 1, None, :, None] + sq[:, 2, None, None, :]
-    dens = atom_density(torch.sqrt(d2), t_rad[:, None, None, None])
-    mask = valid[:, 0, :, None, None] & valid[:, 1, None, :, None] & valid[:, 2, None, None, :]
-    dens = torch.where(mask, dens, torch.zeros_like(dens))
-    ix = idx.clamp(max=n - 1)
-    flat = (
-        (t_ch[:, None, None, None] * n + ix[:, 0, :, None, None]) * n + ix[:, 1, None, :, None]
-    ) * n + ix[:, 2, None, None, :]
-    nonzero = dens > 0
-    out.index_add_(0, flat[nonzero], dens[nonzero])
-    return out.view(n_channels, n, n, n)
+    t_rad = torch.from_numpy(rad).to(device)
+    inside = d2 < (t_rad * FINAL_RADIUS_MULTIPLE)[:, None, None, None] ** 2
+    atom_of = torch.arange(len(rad), device=device)[:, None, None, None].expand_as(d2)[inside]
+    dens = atom_density(torch.sqrt(d2[inside]), t_rad[atom_of])
+    p = idx + pad
+    base = ((torch.from_numpy(ch).to(device) * side + p[:, 0, 0]) * side + p[:, 1, 0]) * side
+    base = base + p[:, 2, 0]
+    cube = (offsets[:, None, None] * side + offsets[None, :, None]) * side + offsets[None, None, :]
+    flat = (base[:, None, None, None] + cube[None])[inside]
+    return flat, dens

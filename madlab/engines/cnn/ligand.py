@@ -23,8 +23,11 @@ _ORDERS = {Chem.BondType.SINGLE: 1, Chem.BondType.DOUBLE: 2, Chem.BondType.TRIPL
 
 
 def _largest_fragment(mol: Chem.Mol) -> list[int]:
-    frags = Chem.GetMolFrags(mol, asMols=False, sanitizeFrags=False)
-    return list(max(frags, key=len)) if frags else []
+    frags: list[tuple[int, ...]] = list(Chem.GetMolFrags(mol, asMols=False, sanitizeFrags=False))
+    if not frags:
+        return []
+    biggest = max(frags, key=len)
+    return list(biggest)
 
 
 def ligand_molecule(mol: Chem.Mol, conf_id: int = -1) -> Molecule:

@@ -69,7 +69,7 @@ def single_models() -> tuple[str, ...]:
 
 def ensembles() -> dict[str, tuple[str, ...]]:
     """Named ensembles and their members."""
-    out = {"default": DEFAULT_ENSEMBLE, "default1.0": DEFAULT_ENSEMBLE}
+    out: dict[str, tuple[str, ...]] = {"default": DEFAULT_ENSEMBLE, "default1.0": DEFAULT_ENSEMBLE}
     for family in _FAMILIES:
         out[f"{family}_ensemble"] = (family, *(f"{family}_{i}" for i in range(1, 5)))
     return out

@@ -84,8 +84,9 @@ class CnnScorer:
     Parameters
     ----------
     model
-        A model or ensemble name (see :func:`madlab.engines.cnn.models.available_models`);
-        ``default`` is gnina 1.0's default ensemble.
+        A model or ensemble name (see :func:`madlab.engines.cnn.models.available_models`),
+        or a sequence of single model names to use as an ensemble; ``default`` is
+        gnina 1.0's default ensemble.
     device
         Torch device; by default a GPU when torch sees one, else the CPU.
     batch_size
@@ -98,12 +99,20 @@ class CnnScorer:
     """
 
     def __init__(
-        self, model: str = "default", device: str | torch.device | None = None, batch_size: int = 16
+        self,
+        model: str | Sequence[str] = "default",
+        device: str | torch.device | None = None,
+        batch_size: int = 16,
     ) -> None:
         if batch_size < 1:
             raise ValidationError("batch_size must be at least 1", field="batch_size")
+        if isinstance(model, str):
+            self.members: tuple[ModelSpec, ...] = resolve(model)
+        else:
+            if not model:
+                raise ValidationError("an ensemble needs at least one model", field="model")
+            self.members = tuple(spec for name in model for spec in resolve(name))
         self.model = model
-        self.members: tuple[ModelSpec, ...] = resolve(model)
         self.device = torch.device(device) if device is not None else _default_device()
         self.batch_size = batch_size
         self.grid = GridSpec()
@@ -128,20 +137,63 @@ class CnnScorer:
             A receptor PDB file, or atoms already typed (:func:`load_receptor`).
         poses
             One molecule (each of its conformers is a pose) or a sequence of
-            molecules (one pose each).
+            molecules (one pose each). All poses are drawn and evaluated together,
+            ``batch_size`` at a time.
 
         Returns
         -------
         list[CnnScores]
             One result per pose, in input order.
         """
+        probs, affinities = self.member_outputs(receptor, poses)
+        score = probs.mean(axis=1)
+        affinity = affinities.mean(axis=1, dtype=np.float32)
+        variance = None
+        if len(self.members) > 1:
+            variance = ((affinities - affinity[:, None]) ** 2).mean(axis=1)
+        return [
+            CnnScores(
+                cnn_score=float(score[i]),
+                cnn_affinity=float(affinity[i]),
+                cnn_vs=float(score[i] * affinity[i]),
+                cnn_affinity_variance=None if variance is None else float(variance[i]),
+            )
+            for i in range(len(score))
+        ]
+
+    def member_outputs(
+        self, receptor: TypedAtoms | str | os.PathLike[str], poses: Chem.Mol | Sequence[Chem.Mol]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Pose probability and affinity of each pose under each member model.
+
+        Parameters
+        ----------
+        receptor, poses
+            As for :meth:`score`.
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            Probabilities (float64) and affinities (float32), each of shape
+            (poses, members), members in the order of :attr:`members`.
+        """
         rec = receptor if isinstance(receptor, TypedAtoms) else self.receptor(receptor)
-        items = _poses(poses)
-        ligands = [type_ligand(mol, cid) for mol, cid in items]
-        out: list[CnnScores] = []
+        ligands = [type_ligand(mol, cid) for mol, cid in _poses(poses)]
+        return self.score_typed(rec, ligands)
+
+    def score_typed(
+        self, receptor: TypedAtoms, ligands: Sequence[TypedAtoms]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Member outputs for poses already typed (see :meth:`member_outputs`)."""
+        probs, affinities = [], []
         for start in range(0, len(ligands), self.batch_size):
-            out.extend(self._score_batch(rec, ligands[start : start + self.batch_size]))
-        return out
+            p, a = self._score_batch(receptor, list(ligands[start : start + self.batch_size]))
+            probs.append(p)
+            affinities.append(a)
+        if not probs:
+            n = len(self.members)
+            return np.zeros((0, n)), np.zeros((0, n), dtype=np.float32)
+        return np.concatenate(probs), np.concatenate(affinities)
 
     def _grids(
         self, rec: TypedAtoms, ligands: list[TypedAtoms], rmap: ChannelMap, lmap: ChannelMap
@@ -151,27 +203,17 @@ class CnnScorer:
         )
 
     @torch.no_grad()
-    def _score_batch(self, rec: TypedAtoms, ligands: list[TypedAtoms]) -> list[CnnScores]:
+    def _score_batch(
+        self, rec: TypedAtoms, ligands: list[TypedAtoms]
+    ) -> tuple[np.ndarray, np.ndarray]:
         grids: dict[tuple[str, str], torch.Tensor] = {}
-        scores, affinities = [], []
+        probs, affinities = [], []
         for spec in self.members:
             key = (spec.receptor_map.name, spec.ligand_map.name)
             if key not in grids:
                 grids[key] = self._grids(rec, ligands, spec.receptor_map, spec.ligand_map)
             net = load_network(spec, self.device, self.grid)
             logits, affinity = net(grids[key])
-            scores.append(torch.softmax(logits, dim=1)[:, 1].double().cpu().numpy())
+            probs.append(torch.softmax(logits, dim=1)[:, 1].double().cpu().numpy())
             affinities.append(affinity.float().cpu().numpy())
-        s = np.mean(np.stack(scores), axis=0)
-        a_all = np.stack(affinities).astype(np.float32)
-        a = a_all.mean(axis=0)
-        var = ((a_all - a) ** 2).mean(axis=0) if len(self.members) > 1 else None
-        return [
-            CnnScores(
-                cnn_score=float(s[i]),
-                cnn_affinity=float(a[i]),
-                cnn_vs=float(s[i] * a[i]),
-                cnn_affinity_variance=None if var is None else float(var[i]),
-            )
-            for i in range(len(ligands))
-        ]
+        return np.stack(probs, axis=1), np.stack(affinities, axis=1).astype(np.float32)

@@ -91,8 +91,8 @@ def _rule(mol: Molecule, atom: int) -> int:
         if not aromatic and _triple(mol, atom):
             hyb = 1
     elif el == 15:
-        if not aromatic:
-            hyb = 3
+        # OpenBabel's "[P]" rule matches phosphorus whatever its aromaticity.
+        hyb = 3
         if deg == 1 and not aromatic and _n_double(mol, atom):
             hyb = 2
         if (deg == 5 and not aromatic) or (not aromatic and mol.total_valence(atom) == 5):
@@ -120,9 +120,8 @@ def _rule(mol: Molecule, atom: int) -> int:
             hyb = 3
         if el == 83 and deg == 5:
             hyb = 6
-    elif el == 34:
-        hyb = 2 if aromatic else 3
-    elif el in (52, 84):
+    elif el in (34, 52, 84):
+        # The "[se]" rule does not take in OpenBabel; "[Se]" matches any selenium.
         hyb = 3
     elif el in (4, 12, 20, 38, 56, 88):
         hyb = 1

@@ -43,6 +43,8 @@ class _Parser:
         return self.s[self.i] if self.i < len(self.s) else ""
 
     def take(self) -> str:
+        if self.i >= len(self.s):
+            raise ValueError(f"unclosed bracket or truncated SMARTS {self.s!r}")
         c = self.s[self.i]
         self.i += 1
         return c
