@@ -163,10 +163,24 @@ def ideal_residues(seed: int = SEED) -> dict[str, Any]:
     }
 
 
+def to_json(data: dict[str, Any]) -> str:
+    """The data file's text: JSON with one atom per line, so that changes read well in diffs."""
+    lines = ["{", f' "source": {json.dumps(data["source"])},', ' "residues": {']
+    names = list(data["residues"])
+    for i, name in enumerate(names):
+        res = data["residues"][name]
+        atoms = ",\n".join(f"   {json.dumps(a)}" for a in res["atoms"])
+        lines.append(f'  "{name}": {{"atoms": [\n{atoms}\n  ],')
+        comma = "," if i < len(names) - 1 else ""
+        lines.append(f'  "bonds": {json.dumps(res["bonds"])}}}{comma}')
+    lines += [" }", "}", ""]
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Write the ideal residues as JSON to the path given (default: standard output)."""
     args = sys.argv[1:] if argv is None else argv
-    text = json.dumps(ideal_residues(), indent=1) + "\n"
+    text = to_json(ideal_residues())
     if args:
         Path(args[0]).write_text(text)
     else:
