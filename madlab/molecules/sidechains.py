@@ -28,7 +28,7 @@ from madlab.domain import ResidueIssue
 from madlab.molecules.hetero_typing import METAL_TYPES
 from madlab.molecules.receptor_io import RAtom, RResidue
 from madlab.molecules.residue_geometry import ResidueGeometry, dihedral, place, residue_geometry
-from madlab.molecules.residue_templates import ATOM_ALIASES, BACKBONE_NAMES, expected_atoms
+from madlab.molecules.residue_templates import ATOM_ALIASES, expected_atoms
 
 #: Heavy atoms closer than this (Å) clash.
 CLASH_DISTANCE = 2.5
@@ -40,6 +40,8 @@ _BOND_TARGET = 2.2
 _LIGANDING = frozenset({"N", "O", "S", "SE"})
 _REFINE = (-20.0, -10.0, 0.0, 10.0, 20.0)
 _PEPTIDE_BOND = 1.9
+# Error (Å) on the bonds from built atoms to present ones that counts as closed.
+_GAP = 0.1
 
 
 # Contact kinds, as bit flags: disulfide sulfur, metal, atom that binds a metal.
@@ -158,7 +160,7 @@ class _Scores:
 
     def best(self, gap: np.ndarray, prior: np.ndarray) -> int:
         """Index of the best candidate (bond gap, contacts, depth, bonds, strain, prior)."""
-        keys = (prior, self.strain, -self.bonds, self.overlap, self.clashes, np.floor(gap / 0.2))
+        keys = (prior, self.strain, -self.bonds, self.overlap, self.clashes, np.floor(gap / _GAP))
         return int(np.lexsort(keys)[0])
 
 
@@ -197,9 +199,11 @@ def _candidates(
         if a.name in present and all(r in present for r in a.refs):
             p0, p1, p2 = (present[r] for r in reversed(a.refs))
             fixed[a.chi] = dihedral(p0, p1, p2, present[a.name]) - a.torsion
-    # A χ matters only when it moves an atom to build.
+    # A χ matters only when it moves an atom to build, and is chosen only when no
+    # atom there fixes it (a present atom, or one bonded to an atom it moves).
     moving = {a.chi for a in geom.atoms if a.chi is not None and a.name not in present}
-    free = [k for k in range(len(geom.chis)) if k not in fixed and k in moving]
+    pinned = set(_pins(geom, present))
+    free = [k for k in range(len(geom.chis)) if k not in fixed and k not in pinned and k in moving]
     choices = []
     for k, (atom, values) in enumerate(geom.chis):
         if k in free:
@@ -213,22 +217,74 @@ def _candidates(
     return shifts, prior, free
 
 
+def _pins(geom: ResidueGeometry, present: dict[str, np.ndarray]) -> dict[int, str]:
+    """χ angles that move a missing atom bonded to a present one: χ -> that atom."""
+    pins: dict[int, str] = {}
+    for a in geom.atoms:
+        if a.chi is None or a.name in present:
+            continue
+        if any(c.refs[0] == a.name and c.name in present for c in geom.atoms):
+            pins.setdefault(a.chi, a.name)
+    return pins
+
+
+def _angles(p0: np.ndarray, p1: np.ndarray, p2: np.ndarray) -> np.ndarray:
+    u, v = p0 - p1, p2 - p1
+    cos = np.sum(u * v, axis=1) / (np.linalg.norm(u, axis=1) * np.linalg.norm(v, axis=1))
+    return np.asarray(np.arccos(np.clip(cos, -1.0, 1.0)))
+
+
+def _toward(geom: ResidueGeometry, moved: str, pos: dict[str, np.ndarray]) -> np.ndarray:
+    """Torsions (n,) of ``moved`` that best join it to its present bonded atoms.
+
+    Scans the torsion every 5°; the cost adds the errors of the bonds to the
+    present children (Å) and of the angles at ``moved`` and at those children
+    (radians).
+    """
+    a = geom.atom(moved)
+    n = pos[a.refs[0]].shape[0]
+    grid = np.deg2rad(np.arange(-180.0, 180.0, 5.0))
+    ref = [np.repeat(pos[r], len(grid), axis=0) for r in reversed(a.refs)]
+    trial = place(ref[0], ref[1], ref[2], a.bond, a.angle, np.tile(grid, n))
+    cost = np.zeros(len(trial))
+    for c in geom.atoms:
+        if c.refs[0] != moved or c.name not in pos:
+            continue
+        x = np.repeat(pos[c.name], len(grid), axis=0)
+        cost += np.abs(np.linalg.norm(x - trial, axis=1) - c.bond)
+        cost += np.abs(_angles(ref[2], trial, x) - c.angle)
+        for g in geom.atoms:
+            if g.refs[0] == c.name and g.name in pos:
+                y = np.repeat(pos[g.name], len(grid), axis=0)
+                cost += np.abs(_angles(trial, x, y) - g.angle)
+    return np.asarray(grid[cost.reshape(n, len(grid)).argmin(axis=1)])
+
+
 def _build(
     geom: ResidueGeometry, present: dict[str, np.ndarray], shifts: np.ndarray
-) -> dict[str, np.ndarray]:
-    """Positions (n, 3) of every atom for n torsion-shift rows."""
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Positions (n, 3) of every atom for n torsion-shift rows, and the shifts used.
+
+    A χ that moves a missing atom bonded to a present one (CG missing, CD
+    there) is set to bond that atom to its present neighbour.
+    """
     n = shifts.shape[0]
+    shifts = shifts.copy()
+    pins = _pins(geom, present)
     pos = {k: np.broadcast_to(v, (n, 3)) for k, v in present.items()}
     for a in geom.atoms:
         if a.name in present:
             continue
         torsion = np.full(n, a.torsion)
         if a.chi is not None:
+            if a.chi in pins:
+                moved = pins.pop(a.chi)
+                shifts[:, a.chi] = _toward(geom, moved, pos) - geom.atom(moved).torsion
             torsion = torsion + shifts[:, a.chi]
         pos[a.name] = place(
             pos[a.refs[2]], pos[a.refs[1]], pos[a.refs[0]], a.bond, a.angle, torsion
         )
-    return pos
+    return pos, shifts
 
 
 def _choose(
@@ -237,7 +293,7 @@ def _choose(
     """Best built positions, the torsion shifts used, the free χ, contacts left and with whom."""
     shifts, prior, free = _candidates(geom, present)
     for attempt in range(2):
-        pos = _build(geom, present, shifts)
+        pos, shifts = _build(geom, present, shifts)
         # A present atom whose parent was built: its bond must close.
         gap = np.zeros(shifts.shape[0])
         for a in geom.atoms:
@@ -247,7 +303,8 @@ def _choose(
         scores = _score(site, pos, built)
         best = scores.best(gap, prior)
         partners = bool((site.limit == _BOND_CONTACT).any())
-        if attempt == 1 or not free or (scores.clashes[best] == 0 and not partners):
+        settled = scores.clashes[best] == 0 and not partners and gap[best] < _GAP
+        if attempt == 1 or not free or settled:
             break
         steps = np.deg2rad(np.array(list(itertools.product(_REFINE, repeat=len(free)))))
         shifts = np.repeat(shifts[best : best + 1], len(steps), axis=0)
@@ -264,25 +321,17 @@ def _order(res: RResidue, key: str) -> None:
     res.atoms.sort(key=lambda a: rank.get(ATOM_ALIASES.get(a.name, a.name), len(rank)))
 
 
-def _repair(env: _Environment, residues: list[RResidue], ri: int, key: str) -> ResidueIssue | None:
+def _repair(
+    env: _Environment, residues: list[RResidue], ri: int, key: str, geom: ResidueGeometry
+) -> ResidueIssue | None:
     res = residues[ri]
-    geom = residue_geometry(key)
-    if geom is None or not geom.atoms:
-        return None
     known = set(expected_atoms(key)) | {"OXT"}
-    present: dict[str, np.ndarray] = {}
-    for atom in res.atoms:
-        if atom.is_h:
-            continue
-        name = ATOM_ALIASES.get(atom.name, atom.name)
-        if name not in known:
-            return None  # an atom the template does not know: leave the residue as it is
-        present[name] = atom.xyz
+    present = {ATOM_ALIASES.get(a.name, a.name): a.xyz for a in res.atoms if not a.is_h}
+    if not set(present) <= known:
+        return None  # an atom the template does not know: leave the residue as it is
     if any(n not in present for n in ("N", "CA", "C")):
         return None
     built = [a.name for a in geom.atoms if a.name not in present]  # build order
-    if not built:
-        return None
     bonded: dict[int, str] = {}  # atoms of the neighbours bonded to N or C: which
     for anchor in ("N", "C"):
         for j in env.tree.query_ball_point(present[anchor], _PEPTIDE_BOND):
@@ -333,17 +382,18 @@ def repair_side_chains(residues: list[RResidue], keys: list[str | None]) -> list
     """
     todo = []
     for ri, (res, key) in enumerate(zip(residues, keys, strict=True)):
-        if key is None:
+        geom = residue_geometry(key) if key is not None else None
+        if key is None or geom is None:
             continue
         have = {ATOM_ALIASES.get(a.name, a.name) for a in res.atoms if not a.is_h}
-        if any(n not in have for n in expected_atoms(key) if n not in BACKBONE_NAMES):
-            todo.append((ri, key))
+        if any(a.name not in have for a in geom.atoms):
+            todo.append((ri, key, geom))
     if not todo:
         return []
     env = _Environment(residues)
     issues = []
-    for ri, key in todo:
-        issue = _repair(env, residues, ri, key)
+    for ri, key, geom in todo:
+        issue = _repair(env, residues, ri, key, geom)
         if issue is not None:
             issues.append(issue)
     return issues
