@@ -5,10 +5,10 @@ parent, the parent's parent and one more, reaching back to the backbone N, CA
 and C) by a bond length, a bond angle and a torsion. Lengths, angles and the
 torsions of rings and planar groups come from the ideal residues in
 ``madlab/data/residue_geometry.json`` (see :mod:`madlab.molecules.ideal_residues`).
-The torsions about rotatable bonds (the χ angles) are set per repair from a
-short list of common values, most common first (modes of the
-Lovell et al. 2000 penultimate rotamer library, rounded; planar groups on a 30°
-grid besides their modes).
+:func:`build` places the atoms. The torsions about rotatable bonds (the χ
+angles) are set per repair from a short list of common values, most common
+first (near the modes of the Lovell et al. 2000 penultimate rotamer library;
+planar end groups also on a 30° grid).
 """
 
 from __future__ import annotations
@@ -181,6 +181,93 @@ def place(
     m = np.cross(n, bc)
     t = np.asarray(torsion)[:, None]
     return c - bond * np.cos(angle) * bc + bond * np.sin(angle) * (np.cos(t) * m + np.sin(t) * n)
+
+
+def pins(geom: ResidueGeometry, present: dict[str, np.ndarray]) -> dict[int, str]:
+    """χ angles that move a missing atom bonded to a present one: χ -> that atom.
+
+    Such a χ is not chosen among rotamers: :func:`build` sets it so that the
+    atom bonds to what is there.
+    """
+    out: dict[int, str] = {}
+    for a in geom.atoms:
+        if a.chi is None or a.name in present:
+            continue
+        if any(c.refs[0] == a.name and c.name in present for c in geom.atoms):
+            out.setdefault(a.chi, a.name)
+    return out
+
+
+def _angles(p0: np.ndarray, p1: np.ndarray, p2: np.ndarray) -> np.ndarray:
+    u, v = p0 - p1, p2 - p1
+    cos = np.sum(u * v, axis=1) / (np.linalg.norm(u, axis=1) * np.linalg.norm(v, axis=1))
+    return np.asarray(np.arccos(np.clip(cos, -1.0, 1.0)))
+
+
+def _toward(geom: ResidueGeometry, moved: str, pos: dict[str, np.ndarray]) -> np.ndarray:
+    """Torsions (n,) of ``moved`` that best join it to its present bonded atoms.
+
+    Scans the torsion every 5°; the cost adds the errors of the bonds to the
+    present children (Å) and of the angles at ``moved`` and at those children
+    (radians).
+    """
+    a = geom.atom(moved)
+    n = pos[a.refs[0]].shape[0]
+    grid = np.deg2rad(np.arange(-180.0, 180.0, 5.0))
+    ref = [np.repeat(pos[r], len(grid), axis=0) for r in reversed(a.refs)]
+    trial = place(ref[0], ref[1], ref[2], a.bond, a.angle, np.tile(grid, n))
+    cost = np.zeros(len(trial))
+    for c in geom.atoms:
+        if c.refs[0] != moved or c.name not in pos:
+            continue
+        x = np.repeat(pos[c.name], len(grid), axis=0)
+        cost += np.abs(np.linalg.norm(x - trial, axis=1) - c.bond)
+        cost += np.abs(_angles(ref[2], trial, x) - c.angle)
+        for g in geom.atoms:
+            if g.refs[0] == c.name and g.name in pos:
+                y = np.repeat(pos[g.name], len(grid), axis=0)
+                cost += np.abs(_angles(trial, x, y) - g.angle)
+    return np.asarray(grid[cost.reshape(n, len(grid)).argmin(axis=1)])
+
+
+def build(
+    geom: ResidueGeometry, present: dict[str, np.ndarray], shifts: np.ndarray
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Build the missing side-chain atoms for n sets of χ shifts.
+
+    Parameters
+    ----------
+    geom
+        The residue's geometry.
+    present
+        Positions of the atoms there (at least N, CA and C), by name.
+    shifts
+        (n, number of χ) changes of each χ from the ideal residue's, radians.
+
+    Returns
+    -------
+    tuple
+        Positions (n, 3) of every atom by name, and the shifts used: a χ that
+        moves a missing atom bonded to a present one (CG missing, CD there) is
+        set to bond that atom to its present neighbour (see :func:`pins`).
+    """
+    n = shifts.shape[0]
+    shifts = shifts.copy()
+    pinned = pins(geom, present)
+    pos = {k: np.broadcast_to(v, (n, 3)) for k, v in present.items()}
+    for a in geom.atoms:
+        if a.name in present:
+            continue
+        torsion = np.full(n, a.torsion)
+        if a.chi is not None:
+            if a.chi in pinned:
+                moved = pinned.pop(a.chi)
+                shifts[:, a.chi] = _toward(geom, moved, pos) - geom.atom(moved).torsion
+            torsion = torsion + shifts[:, a.chi]
+        pos[a.name] = place(
+            pos[a.refs[2]], pos[a.refs[1]], pos[a.refs[0]], a.bond, a.angle, torsion
+        )
+    return pos, shifts
 
 
 def _hops(names: list[str], bonds: list[list[str]]) -> dict[tuple[str, str], int]:

@@ -4,12 +4,15 @@ A residue whose backbone N, CA and C are present but whose side chain lacks
 atoms (disordered in the crystal, cut by the depositors) is completed from
 ideal internal coordinates (:mod:`madlab.molecules.residue_geometry`): each
 missing atom is placed from atoms already there, at ideal bond length and
-angle. Torsions about rotatable bonds are kept where the atoms that fix them
-are present; the others are chosen among common rotamers as the one with the
-fewest heavy-atom contacts closer than 2.5 Å (to the rest of the receptor,
-found with a KD-tree, and within the residue for atoms four or more bonds
-apart), then the least overlap, then the most common. When every rotamer
-touches something, the χ angles are searched again ±20° around the best.
+angle. Torsions about rotatable bonds are kept where present atoms fix them
+(a missing atom between present ones is turned to bond to both); the others
+are chosen among common rotamers as the one with the fewest heavy-atom
+contacts closer than 2.5 Å (to the rest of the receptor, found with a KD-tree,
+and within the residue for atoms four or more bonds apart), then the least
+overlap, then the most disulfide (S-S) or metal bonds made, then the most
+common. When every rotamer touches something, or a bond to a present atom or
+a metal is to be made, the χ angles are searched again ±20° around the best.
+Residues are repaired one after the other, each seeing the atoms built before.
 
 Residues without N, CA or C are left alone (the receptor report calls them
 ``incomplete``); so are residues with atoms the template does not know.
@@ -27,7 +30,13 @@ from scipy.spatial.distance import cdist
 from madlab.domain import ResidueIssue
 from madlab.molecules.hetero_typing import METAL_TYPES
 from madlab.molecules.receptor_io import RAtom, RResidue
-from madlab.molecules.residue_geometry import ResidueGeometry, dihedral, place, residue_geometry
+from madlab.molecules.residue_geometry import (
+    ResidueGeometry,
+    build,
+    dihedral,
+    pins,
+    residue_geometry,
+)
 from madlab.molecules.residue_templates import ATOM_ALIASES, expected_atoms
 
 #: Heavy atoms closer than this (Å) clash.
@@ -202,7 +211,7 @@ def _candidates(
     # A χ matters only when it moves an atom to build, and is chosen only when no
     # atom there fixes it (a present atom, or one bonded to an atom it moves).
     moving = {a.chi for a in geom.atoms if a.chi is not None and a.name not in present}
-    pinned = set(_pins(geom, present))
+    pinned = set(pins(geom, present))
     free = [k for k in range(len(geom.chis)) if k not in fixed and k not in pinned and k in moving]
     choices = []
     for k, (atom, values) in enumerate(geom.chis):
@@ -217,83 +226,13 @@ def _candidates(
     return shifts, prior, free
 
 
-def _pins(geom: ResidueGeometry, present: dict[str, np.ndarray]) -> dict[int, str]:
-    """χ angles that move a missing atom bonded to a present one: χ -> that atom."""
-    pins: dict[int, str] = {}
-    for a in geom.atoms:
-        if a.chi is None or a.name in present:
-            continue
-        if any(c.refs[0] == a.name and c.name in present for c in geom.atoms):
-            pins.setdefault(a.chi, a.name)
-    return pins
-
-
-def _angles(p0: np.ndarray, p1: np.ndarray, p2: np.ndarray) -> np.ndarray:
-    u, v = p0 - p1, p2 - p1
-    cos = np.sum(u * v, axis=1) / (np.linalg.norm(u, axis=1) * np.linalg.norm(v, axis=1))
-    return np.asarray(np.arccos(np.clip(cos, -1.0, 1.0)))
-
-
-def _toward(geom: ResidueGeometry, moved: str, pos: dict[str, np.ndarray]) -> np.ndarray:
-    """Torsions (n,) of ``moved`` that best join it to its present bonded atoms.
-
-    Scans the torsion every 5°; the cost adds the errors of the bonds to the
-    present children (Å) and of the angles at ``moved`` and at those children
-    (radians).
-    """
-    a = geom.atom(moved)
-    n = pos[a.refs[0]].shape[0]
-    grid = np.deg2rad(np.arange(-180.0, 180.0, 5.0))
-    ref = [np.repeat(pos[r], len(grid), axis=0) for r in reversed(a.refs)]
-    trial = place(ref[0], ref[1], ref[2], a.bond, a.angle, np.tile(grid, n))
-    cost = np.zeros(len(trial))
-    for c in geom.atoms:
-        if c.refs[0] != moved or c.name not in pos:
-            continue
-        x = np.repeat(pos[c.name], len(grid), axis=0)
-        cost += np.abs(np.linalg.norm(x - trial, axis=1) - c.bond)
-        cost += np.abs(_angles(ref[2], trial, x) - c.angle)
-        for g in geom.atoms:
-            if g.refs[0] == c.name and g.name in pos:
-                y = np.repeat(pos[g.name], len(grid), axis=0)
-                cost += np.abs(_angles(trial, x, y) - g.angle)
-    return np.asarray(grid[cost.reshape(n, len(grid)).argmin(axis=1)])
-
-
-def _build(
-    geom: ResidueGeometry, present: dict[str, np.ndarray], shifts: np.ndarray
-) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Positions (n, 3) of every atom for n torsion-shift rows, and the shifts used.
-
-    A χ that moves a missing atom bonded to a present one (CG missing, CD
-    there) is set to bond that atom to its present neighbour.
-    """
-    n = shifts.shape[0]
-    shifts = shifts.copy()
-    pins = _pins(geom, present)
-    pos = {k: np.broadcast_to(v, (n, 3)) for k, v in present.items()}
-    for a in geom.atoms:
-        if a.name in present:
-            continue
-        torsion = np.full(n, a.torsion)
-        if a.chi is not None:
-            if a.chi in pins:
-                moved = pins.pop(a.chi)
-                shifts[:, a.chi] = _toward(geom, moved, pos) - geom.atom(moved).torsion
-            torsion = torsion + shifts[:, a.chi]
-        pos[a.name] = place(
-            pos[a.refs[2]], pos[a.refs[1]], pos[a.refs[0]], a.bond, a.angle, torsion
-        )
-    return pos, shifts
-
-
 def _choose(
     site: _Site, geom: ResidueGeometry, present: dict[str, np.ndarray], built: list[str]
 ) -> tuple[dict[str, np.ndarray], np.ndarray, list[int], float, int | None]:
     """Best built positions, the torsion shifts used, the free χ, contacts left and with whom."""
     shifts, prior, free = _candidates(geom, present)
     for attempt in range(2):
-        pos, shifts = _build(geom, present, shifts)
+        pos, shifts = build(geom, present, shifts)
         # A present atom whose parent was built: its bond must close.
         gap = np.zeros(shifts.shape[0])
         for a in geom.atoms:
