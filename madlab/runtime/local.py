@@ -21,6 +21,7 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import select
 import signal
 import socket
 import threading
@@ -125,21 +126,27 @@ def _worker_main(
     name: str,
     channel: Any,
     wake: Any,
-    stop: Any,
     idle_s: float,
 ) -> None:  # pragma: no cover - runs in the worker processes; tested through them
+    stopping: list[bool] = []
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     executor = factory(settings, RelayBus(channel), name)
-    executor.stopping = stop.is_set
-    while not stop.is_set():
+    executor.stopping = lambda: bool(stopping)
+    wake_fd = wake.fileno()
+    os.set_blocking(wake_fd, False)
+    while not stopping:
         try:
             busy = take_one(executor)
         except MadlabError as err:
             log.warning("worker %s: %s", name, err)
             busy = False
-        if not busy:
-            wake.wait(idle_s)
-            wake.clear()
+        if not busy and not stopping:
+            ready, _, _ = select.select([wake_fd], [], [], idle_s)
+            if ready:
+                with contextlib.suppress(BlockingIOError, InterruptedError):
+                    if not os.read(wake_fd, 65536):
+                        return  # the supervisor is gone
 
 
 class LocalQueue(JobQueue):
@@ -191,6 +198,9 @@ class LocalQueue(JobQueue):
         self._threads: list[threading.Thread] = []
         self._halt = threading.Event()
         self._lock = threading.RLock()
+        self._readers: list[Any] = []
+        self._wakers: dict[int, Any] = {}
+        self._stopping = False
         self.restarts = 0
         prefix = f"local@{socket.gethostname()}:{os.getpid()}"
         self.names = [f"{prefix}/{i}" for i in range(self.size)]
@@ -198,14 +208,20 @@ class LocalQueue(JobQueue):
     # -- port ---------------------------------------------------------------
 
     def enqueue(self, job: Job) -> None:
-        """Wake an idle worker (the job is already ``queued`` in the store)."""
-        if self._threads:
-            self._wake.set()
+        """Wake the idle workers (the job is already ``queued`` in the store)."""
+        self._wake_all()
 
     def revoke(self, job: Job) -> None:
         """Nothing to drop: the worker sees the cancellation in the store and kills the job."""
-        if self._threads:
-            self._wake.set()
+        self._wake_all()
+
+    def _wake_all(self) -> None:
+        with self._lock:
+            wakers = list(self._wakers.values())
+        for writer in wakers:
+            # one byte, never blocking: a worker with wake-ups pending needs no more
+            with contextlib.suppress(OSError):
+                os.write(writer.fileno(), b"!")
 
     # -- life cycle ---------------------------------------------------------
 
@@ -229,9 +245,7 @@ class LocalQueue(JobQueue):
             from madlab.runtime.worker import detect_capabilities
 
             self.capabilities = detect_capabilities(default_registry())
-        self._readers: list[Any] = []
-        self._wake = self._mp.Event()
-        self._stop = self._mp.Event()
+        self._stopping = False
         self._halt.clear()
         self._recover()
         for slot in range(self.size):
@@ -246,9 +260,12 @@ class LocalQueue(JobQueue):
         """Stop the pool: running jobs are stopped and re-queued for a later run."""
         if not self._threads:
             return
-        self._stop.set()
-        self._wake.set()
+        self._stopping = True
         self._halt.set()
+        with self._lock:
+            for proc in self._procs:
+                if proc is not None and proc.is_alive():
+                    proc.terminate()  # the worker stops its job, which goes back to the queue
         for proc in self._procs:
             if proc is not None:
                 proc.join(timeout)
@@ -263,6 +280,10 @@ class LocalQueue(JobQueue):
             thread.join(5)
         self._threads = []
         self._procs = [None] * self.size
+        with self._lock:
+            for conn in [*self._wakers.values(), *self._readers]:
+                conn.close()
+            self._wakers, self._readers = {}, []
         self.store.dispose()
 
     def __enter__(self) -> LocalQueue:
@@ -285,6 +306,7 @@ class LocalQueue(JobQueue):
 
     def _spawn(self, slot: int) -> None:
         reader, writer = self._mp.Pipe(duplex=False)
+        wake_reader, wake_writer = self._mp.Pipe(duplex=False)
         proc = self._mp.Process(
             target=_worker_main,
             args=(
@@ -292,8 +314,7 @@ class LocalQueue(JobQueue):
                 self.executor_factory,
                 self.names[slot],
                 writer,
-                self._wake,
-                self._stop,
+                wake_reader,
                 self.idle_s,
             ),
             name=f"madlab-worker-{slot}",
@@ -301,8 +322,14 @@ class LocalQueue(JobQueue):
         )
         proc.start()
         writer.close()  # the worker holds the only writing end: its death closes the pipe
+        wake_reader.close()
+        os.set_blocking(wake_writer.fileno(), False)
         with self._lock:
             self._readers.append(reader)
+            old = self._wakers.pop(slot, None)
+            self._wakers[slot] = wake_writer
+        if old is not None:
+            old.close()
         self._procs[slot] = proc
 
     def _recover(self) -> None:
@@ -314,7 +341,7 @@ class LocalQueue(JobQueue):
                 max_attempts=self.settings.max_attempts,
             )
             if promote_retrying(self.store, self.events):
-                self._wake.set()
+                self._wake_all()
         except MadlabError as err:
             log.warning("job recovery failed: %s", err)
 
@@ -336,7 +363,7 @@ class LocalQueue(JobQueue):
         while not self._halt.wait(self.tick_s):
             with self._lock:
                 for slot, proc in enumerate(self._procs):
-                    if proc is not None and not proc.is_alive() and not self._stop.is_set():
+                    if proc is not None and not proc.is_alive() and not self._stopping:
                         log.warning(
                             "worker %s ended (exit code %s); starting another",
                             self.names[slot],
