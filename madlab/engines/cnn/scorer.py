@@ -11,7 +11,8 @@ in gnina. ``CNN_VS`` is ``CNNscore * CNNaffinity``.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +57,27 @@ def _default_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
+@contextmanager
+def _full_fp32(device: torch.device) -> Iterator[None]:
+    """Run CUDA convolutions and matrix products in full float32.
+
+    PyTorch lets cuDNN convolutions use TF32 by default, which moves the scores
+    by ~1e-3 against the gnina program's float32 results. The previous settings
+    come back on exit.
+    """
+    if device.type != "cuda":
+        yield
+        return
+    conv = torch.backends.cudnn.conv  # type: ignore[attr-defined]
+    matmul = torch.backends.cuda.matmul
+    saved = (conv.fp32_precision, matmul.fp32_precision)
+    conv.fp32_precision = matmul.fp32_precision = "ieee"
+    try:
+        yield
+    finally:
+        conv.fp32_precision, matmul.fp32_precision = saved
+
+
 def _poses(poses: Chem.Mol | Sequence[Chem.Mol]) -> list[tuple[Chem.Mol, int]]:
     if isinstance(poses, Chem.Mol):
         ids = [c.GetId() for c in poses.GetConformers()]
@@ -88,7 +110,9 @@ class CnnScorer:
         or a sequence of single model names to use as an ensemble; ``default`` is
         gnina 1.0's default ensemble.
     device
-        Torch device; by default a GPU when torch sees one, else the CPU.
+        Torch device; by default a GPU when torch sees one, else the CPU. On a
+        GPU the networks run in full float32 (no TF32), as the program's
+        results need.
     batch_size
         Most poses drawn and evaluated at once.
 
@@ -204,6 +228,12 @@ class CnnScorer:
 
     @torch.no_grad()
     def _score_batch(
+        self, rec: TypedAtoms, ligands: list[TypedAtoms]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        with _full_fp32(self.device):
+            return self._run_members(rec, ligands)
+
+    def _run_members(
         self, rec: TypedAtoms, ligands: list[TypedAtoms]
     ) -> tuple[np.ndarray, np.ndarray]:
         grids: dict[tuple[str, str], torch.Tensor] = {}

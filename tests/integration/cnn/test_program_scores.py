@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from rdkit import Chem
 
 from madlab.engines.cnn import CnnScorer
@@ -52,6 +53,23 @@ def test_default_ensemble_matches_program_on_crystal_pose(
     assert scores.cnn_affinity == pytest.approx(ref["CNNaffinity"], abs=CRYSTAL_TOL)
     assert scores.cnn_affinity_variance == pytest.approx(ref["CNNvariance"], abs=CRYSTAL_TOL)
     assert scores.cnn_vs == pytest.approx(scores.cnn_score * scores.cnn_affinity)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no GPU")
+def test_gpu_scores_match_program(
+    complexes: Path, peer_outputs: Path, program_crystal_scores: dict
+) -> None:
+    scorer = CnnScorer("default", device="cuda")
+    for name in CRYSTAL:
+        receptor, ligand = complex_files(complexes, name)
+        [scores] = scorer.score(receptor, [_ligand(ligand)])
+        ref = program_crystal_scores[(name, "default1.0")]
+        assert scores.cnn_score == pytest.approx(ref["CNNscore"], abs=CRYSTAL_TOL)
+        assert scores.cnn_affinity == pytest.approx(ref["CNNaffinity"], abs=CRYSTAL_TOL)
+    poses = _tagged(peer_outputs / "1uw6_gnina_dock_default1.0.sdf")
+    results = scorer.score(complexes / "1uw6" / "receptor.pdb", poses)
+    for pose, res in zip(poses, results, strict=True):
+        assert res.cnn_score == pytest.approx(float(pose.GetProp("CNNscore")), abs=DOCKED_TOL)
 
 
 def test_single_models_match_program_on_crystal_poses(

@@ -139,3 +139,18 @@ def test_importing_the_package_does_not_import_torch() -> None:
         import madlab.engines.cnn as cnn
 
         cnn.no_such_thing  # noqa: B018
+
+
+def test_cuda_scoring_turns_tf32_off_and_restores_it() -> None:
+    from madlab.engines.cnn.scorer import _full_fp32
+
+    conv, matmul = torch.backends.cudnn.conv, torch.backends.cuda.matmul
+    before = (conv.fp32_precision, matmul.fp32_precision)
+    with _full_fp32(torch.device("cuda")):
+        assert (conv.fp32_precision, matmul.fp32_precision) == ("ieee", "ieee")
+    assert (conv.fp32_precision, matmul.fp32_precision) == before
+    with pytest.raises(RuntimeError), _full_fp32(torch.device("cuda")):
+        raise RuntimeError
+    assert (conv.fp32_precision, matmul.fp32_precision) == before
+    with _full_fp32(torch.device("cpu")):
+        assert (conv.fp32_precision, matmul.fp32_precision) == before
