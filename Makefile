@@ -53,6 +53,9 @@ integration: install reference-env
 ## make bench: the full benchmarks (not run in CI); results go to benchmarks/results/.
 bench: install
 	$(PY) benchmarks/map_reuse.py
+	$(PY) benchmarks/runtime_submit.py
+	$(PY) benchmarks/runtime_celery.py
+	$(PY) benchmarks/runtime_overhead.py
 
 clean:
 	rm -rf $(VENV) $(REF_VENV) .pytest_cache .mypy_cache .ruff_cache .coverage
