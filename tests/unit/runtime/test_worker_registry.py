@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import time
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +19,7 @@ from madlab.runtime.worker import (
     WorkerRegistration,
     build_worker_executor,
     detect_capabilities,
+    detect_gpus,
     mark_silent_workers,
     worker_health,
 )
@@ -79,3 +82,42 @@ def test_a_pool_process_builds_its_executor_from_the_settings(
     assert executor.worker == "node@host"
     assert executor.capabilities == frozenset({"gpu", "engine:vina"})
     assert executor.org_concurrency == 100 and executor.max_attempts == 3
+
+
+def test_gpus_are_read_from_nvidia_smi_unless_hidden(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tool = tmp_path / "nvidia-smi"  # prints what the real tool prints on an H200 machine
+    tool.write_text(
+        "#!/bin/sh\necho 'GPU 0: NVIDIA H200 (UUID: GPU-8539ecf8-552b-535a-87a8-fb5e4fd96b7b)'\n"
+    )
+    tool.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    assert detect_gpus() == ["NVIDIA H200"]
+    caps = detect_capabilities(default_registry())
+    assert caps["gpu"] is True and "gpu" in capability_tags(caps)
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "-1")
+    assert detect_gpus() == []
+
+
+def test_the_celery_life_cycle_registers_and_retires_the_worker(
+    runtime_services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from madlab.runtime import worker as worker_module
+
+    monkeypatch.setenv("MADLAB_HOME", str(runtime_services.settings.home))
+    monkeypatch.setenv("MADLAB_WORKER_NAME", "node-a@host")
+    monkeypatch.setenv("MADLAB_WORKER_EXTRA", "bigmem")
+    monkeypatch.delenv("MADLAB_BROKER_URL", raising=False)
+    worker_module.install_signal_handlers()
+    worker_module._on_worker_ready(sender=None)
+    try:
+        with runtime_services.store.unit_of_work() as uow:
+            me = uow.workers.get("node-a@host")
+        assert me.status is WorkerStatus.ONLINE
+        assert me.capabilities["extra"] == ["bigmem"]
+    finally:
+        worker_module._on_worker_shutdown()
+    with runtime_services.store.unit_of_work() as uow:
+        assert uow.workers.get("node-a@host").status is WorkerStatus.OFFLINE
