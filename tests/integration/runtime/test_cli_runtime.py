@@ -127,7 +127,11 @@ def test_the_embedded_worker_command_runs_queued_jobs_until_stopped(home: Path) 
         )
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
-        out, _ = proc.communicate(timeout=30)
+        try:
+            out, _ = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)  # never leave the worker behind
+            out, _ = proc.communicate(timeout=30)
     assert proc.returncode == 0, out.decode()
     assert b"embedded worker pool of 1 processes" in out
     services.store.dispose()
