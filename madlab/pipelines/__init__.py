@@ -1,0 +1,1 @@
+"""Pipelines: multi-step workflows with conditions, sweeps and batch screens."""
