@@ -242,3 +242,16 @@ class TimedOutError(MadlabError):
     """A wait that ended before what it waited for (a job's end) happened."""
 
     code = "timed_out"
+
+
+class RateLimitedError(MadlabError):
+    """A caller who made too many requests of one kind in a short time.
+
+    Carries ``retry_after`` (seconds until the next request is accepted).
+    """
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: float, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint, retry_after=retry_after)
+        self.retry_after = retry_after

@@ -1,0 +1,150 @@
+"""The pipeline use cases the API needs, behind one small interface.
+
+Saved pipelines are read and written through the store and
+a run is a job of the ``pipeline`` task submitted through the job service.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any, Protocol
+
+from madlab.bootstrap import Services
+from madlab.domain.jobs import Job
+from madlab.domain.pipeline_records import PipelineRecord
+from madlab.errors import NotFoundError, ServiceUnavailableError
+
+#: Task id of a pipeline run.
+PIPELINE_TASK = "pipeline"
+
+
+class Pipelines(Protocol):
+    """What the pipeline endpoints call."""
+
+    def create(
+        self,
+        organization_id: str,
+        user: str,
+        *,
+        name: str,
+        spec: dict[str, Any],
+        version: str,
+        description: str,
+        tags: list[str],
+    ) -> PipelineRecord:
+        """Save a pipeline."""
+
+    def list(self, organization_id: str) -> list[PipelineRecord]:
+        """The organization's pipelines, newest first."""
+
+    def get(self, organization_id: str, pipeline_id: str) -> PipelineRecord:
+        """One saved pipeline."""
+
+    def execute(
+        self,
+        organization_id: str,
+        user: str,
+        pipeline_id: str,
+        *,
+        parameters: dict[str, Any],
+        optimization: dict[str, Any],
+        mode: str,
+        name: str | None,
+    ) -> Job:
+        """Start a run; returns its parent job."""
+
+
+class StorePipelines:
+    """:class:`Pipelines` over the store and the job service."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def create(
+        self,
+        organization_id: str,
+        user: str,
+        *,
+        name: str,
+        spec: dict[str, Any],
+        version: str,
+        description: str,
+        tags: list[str],
+    ) -> PipelineRecord:
+        """Save a pipeline (``ConflictError`` if the name and version exist)."""
+        self._check_spec(spec)
+        with self.services.store.unit_of_work() as uow:
+            return uow.pipelines.add(
+                organization_id,
+                name=name,
+                spec=spec,
+                created_by=user,
+                version=version,
+                description=description,
+                tags=tags,
+            )
+
+    def list(self, organization_id: str) -> list[PipelineRecord]:
+        """The organization's pipelines, newest first."""
+        with self.services.store.unit_of_work() as uow:
+            return uow.pipelines.list(organization_id)
+
+    def get(self, organization_id: str, pipeline_id: str) -> PipelineRecord:
+        """One saved pipeline (``NotFoundError`` for another organization's)."""
+        with self.services.store.unit_of_work() as uow:
+            return uow.pipelines.get(organization_id, pipeline_id)
+
+    def execute(
+        self,
+        organization_id: str,
+        user: str,
+        pipeline_id: str,
+        *,
+        parameters: dict[str, Any],
+        optimization: dict[str, Any],
+        mode: str,
+        name: str | None,
+    ) -> Job:
+        """Submit a job of the ``pipeline`` task for the saved pipeline.
+
+        Raises
+        ------
+        madlab.errors.ServiceUnavailableError
+            When no ``pipeline`` task is registered on this installation.
+        """
+        record = self.get(organization_id, pipeline_id)
+        try:
+            self.services.tasks.get(PIPELINE_TASK, organization_id=organization_id)
+        except NotFoundError:
+            raise ServiceUnavailableError(
+                "pipeline runs are not available: no pipeline task is registered",
+                service="pipelines",
+                hint="install the pipeline engine, or run the pipeline's steps as tasks",
+            ) from None
+        return self.services.jobs.submit(
+            organization_id,
+            user,
+            PIPELINE_TASK,
+            {
+                "pipeline_id": record.id,
+                "parameters": parameters,
+                "optimization": optimization,
+                "mode": mode,
+            },
+            name=name or record.name,
+        )
+
+    @staticmethod
+    def _check_spec(spec: dict[str, Any]) -> None:
+        try:
+            spec_module = importlib.import_module("madlab.pipelines.spec")
+        except ImportError:  # pragma: no cover - the pipeline package is optional here
+            return
+        check = getattr(spec_module, "parse_spec", None)
+        if callable(check):
+            check(spec)
+
+
+def pipelines_for(services: Services) -> Pipelines:
+    """The pipeline use cases for the API (the one place to plug the core's service in)."""
+    return StorePipelines(services)
