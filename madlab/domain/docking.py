@@ -22,6 +22,7 @@ class DockMode(str, Enum):
     DOCK = "dock"  # global search in the box
     SCORE_ONLY = "score_only"  # score the pose as given
     MINIMIZE = "minimize"  # local optimization from the pose as given
+    LOCAL_ONLY = "local_only"  # local optimization from the pose as given, kept in the box
 
 
 @dataclass(frozen=True)
@@ -167,7 +168,11 @@ class Pose:
 
 @dataclass
 class LigandResult:
-    """All poses of one ligand from one engine run, and how they were made."""
+    """All poses of one ligand from one engine run, and how they were made.
+
+    ``seconds`` is the wall time spent on the ligand; ``timings`` splits it by
+    stage where an engine has several (``search``, ``cnn``), in seconds.
+    """
 
     ligand: str
     smiles: str
@@ -179,6 +184,7 @@ class LigandResult:
     box: Box | None = None
     seconds: float = 0.0
     error: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def best(self) -> Pose | None:

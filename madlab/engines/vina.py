@@ -119,20 +119,20 @@ class VinaEngine(DockingEngine):
         if _vina_module is None:
             return [
                 Availability(
-                    self.name, BACKEND, False, reason=f"cannot import vina: {_IMPORT_ERROR}"
+                    self.name, self.backend, False, reason=f"cannot import vina: {_IMPORT_ERROR}"
                 )
             ]
         return [
-            Availability(self.name, BACKEND, True, self.version),
+            Availability(self.name, self.backend, True, self.version),
             Availability(
-                self.name, f"{BACKEND} (ad4 scoring)", False, self.version, reason=_AD4_REASON
+                self.name, f"{self.backend} (ad4 scoring)", False, self.version, reason=_AD4_REASON
             ),
         ]
 
     def _make_vina(self, scoring: str, cpu: int, seed: int, no_refine: bool) -> Any:
         if _vina_module is None:
             raise EngineUnavailableError(
-                f"cannot import vina: {_IMPORT_ERROR}", engine=self.name, backend=BACKEND
+                f"cannot import vina: {_IMPORT_ERROR}", engine=self.name, backend=self.backend
             )
         return _vina_module.Vina(
             sf_name=scoring, cpu=cpu, seed=seed, verbosity=0, no_refine=no_refine
@@ -161,7 +161,7 @@ class VinaEngine(DockingEngine):
             raise EngineUnavailableError(
                 _AD4_REASON,
                 engine=self.name,
-                backend=BACKEND,
+                backend=self.backend,
                 hint="choose scoring vina or vinardo",
             )
         grid = self.grids.acquire(Path(receptor.pdbqt_path), box, params, no_refine=self.no_refine)
@@ -171,7 +171,7 @@ class VinaEngine(DockingEngine):
             "no_refine": self.no_refine,
             "grid_spacing": GRID_SPACING,
         }
-        provenance = Provenance(self.name, BACKEND, self.version, parameters, box)
+        provenance = Provenance(self.name, self.backend, self.version, parameters, box)
         try:
             for ligand in ligands:
                 yield self._one(grid, ligand, params, provenance)
@@ -191,7 +191,7 @@ class VinaEngine(DockingEngine):
             smiles=ligand.smiles,
             poses=[],
             engine=self.name,
-            backend=BACKEND,
+            backend=self.backend,
             engine_version=self.version,
             parameters=dict(provenance.parameters),
             box=provenance.box,
@@ -225,19 +225,17 @@ class VinaEngine(DockingEngine):
     ) -> list[Pose]:
         v = grid.vina
         if params.mode is DockMode.DOCK:
+            saved, returned, energy_range = self._search_limits(params)
             v.dock(
                 exhaustiveness=params.exhaustiveness,
-                n_poses=params.num_poses,
+                n_poses=saved,
                 min_rmsd=params.min_rmsd,
                 max_evals=params.max_evals,
             )
-            text = v.poses(n_poses=params.num_poses, energy_range=params.energy_range)
+            text = v.poses(n_poses=returned, energy_range=energy_range)
             if not text.strip():
                 raise _LigandFailure("Vina found no pose in the box")
-            rows = [
-                list(r)
-                for r in v.energies(n_poses=params.num_poses, energy_range=params.energy_range)
-            ]
+            rows = [list(r) for r in v.energies(n_poses=returned, energy_range=energy_range)]
             models = _split_models(text)
             mols = pdbqt_poses_to_mols(text, ligand.mol, name=ligand.name)
         else:
@@ -264,9 +262,24 @@ class VinaEngine(DockingEngine):
                     affinity=energies["total"],
                     energies=energies,
                     provenance=provenance,
+                    scores=self._pose_scores(ligand, mol, params),
                 )
             )
         return poses
+
+    def _search_limits(self, params: DockingParameters) -> tuple[int, int, float]:
+        """Poses the search keeps, poses returned, and their energy range (kcal/mol).
+
+        Vina's command line keeps ``num_poses`` poses; adapters built on this
+        core (smina, gnina) keep more and rank them their own way.
+        """
+        return params.num_poses, params.num_poses, params.energy_range
+
+    def _pose_scores(
+        self, ligand: PreparedLigand, mol: Any, params: DockingParameters
+    ) -> dict[str, float]:
+        """Extra scores written as SDF tags of a pose (none for Vina)."""
+        return {}
 
     @staticmethod
     def _terms(grid: VinaGrid, model: str, params: DockingParameters) -> dict[str, float]:

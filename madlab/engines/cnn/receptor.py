@@ -148,6 +148,27 @@ def type_receptor(mol: Molecule) -> TypedAtoms:
     TypedAtoms
         Heavy atoms and kept hydrogens, in file order, added hydrogens last.
     """
+    keep, names = receptor_ad_atoms(mol)
+    types = np.array([type_from_ad_name(t) for t in names], dtype=np.int64)
+    coords = mol.coords[keep]
+    return TypedAtoms(coords=coords, types=xs_adjust(coords, types))
+
+
+def receptor_ad_atoms(mol: Molecule) -> tuple[list[int], list[str]]:
+    """Perceive a receptor as the programs do; return the atoms they keep and their AutoDock types.
+
+    Parameters
+    ----------
+    mol
+        The receptor as read by :func:`read_pdb` (modified in place: bonds and
+        polar hydrogens are added).
+
+    Returns
+    -------
+    tuple of (list of int, list of str)
+        Indices of the heavy atoms and polar hydrogens (file order, added
+        hydrogens last), and the AutoDock type the programs write for each.
+    """
     connect_the_dots(mol)
     perceive_bond_orders(mol)
     assign_implicit_hydrogens(mol)
@@ -159,9 +180,7 @@ def type_receptor(mol: Molecule) -> TypedAtoms:
             mol.implicit_h[atom] = 2
     add_hydrogens(mol, polar_only=True)
     keep = [a for a in range(mol.n_atoms) if mol.elements[a] != 1 or is_polar_hydrogen(mol, a)]
-    types = np.array([type_from_ad_name(t) for t in ad_types(mol, keep)], dtype=np.int64)
-    coords = mol.coords[keep]
-    return TypedAtoms(coords=coords, types=xs_adjust(coords, types))
+    return keep, ad_types(mol, keep)
 
 
 def load_receptor(path: str | Path) -> TypedAtoms:
