@@ -255,3 +255,12 @@ class RateLimitedError(MadlabError):
     def __init__(self, message: str, *, retry_after: float, hint: str | None = None) -> None:
         super().__init__(message, hint=hint, retry_after=retry_after)
         self.retry_after = retry_after
+
+
+class NotebookError(MadlabError):
+    """A notebook (a pipeline report or a notebook task) whose execution failed.
+
+    Carries ``notebook`` (the executed copy, to open at the failing cell).
+    """
+
+    code = "notebook_error"

@@ -13,6 +13,9 @@ class PipelineRecord:
 
     ``spec`` is the pipeline spec as JSON (steps, edges, sweeps, conditions);
     its meaning belongs to :mod:`madlab.pipelines`, the store keeps it as given.
+    ``is_template`` marks a template; ``visibility`` is ``private`` (its
+    author), ``organization`` (shared with the organization) or ``public``
+    (read-only to every organization).
     """
 
     id: str
@@ -25,3 +28,5 @@ class PipelineRecord:
     updated_at: datetime
     description: str = ""
     tags: list[str] = field(default_factory=list)
+    is_template: bool = False
+    visibility: str = "private"

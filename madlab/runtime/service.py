@@ -82,6 +82,8 @@ class JobService:
         priority: str = "standard",
         requires: Iterable[str] | None = None,
         name: str | None = None,
+        pipeline_id: str | None = None,
+        parent_id: str | None = None,
     ) -> Job:
         """Validate, record and queue a job.
 
@@ -100,6 +102,9 @@ class JobService:
             (``gpu``, ``engine:gnina``...).
         name
             An optional label.
+        pipeline_id, parent_id
+            The saved pipeline and the parent job (a pipeline run) the job
+            belongs to, when it is a pipeline step.
 
         Returns
         -------
@@ -144,6 +149,8 @@ class JobService:
                 queue=queue_for(level, needs),
                 priority=level,
                 name=name,
+                pipeline_id=pipeline_id,
+                parent_id=parent_id,
             )
             uow.jobs.set_metrics(organization_id, job.id, resource_usage={"requested": requested})
             waiting = self._waiting_reason(uow, needs)

@@ -169,4 +169,6 @@ def to_pipeline(row: PipelineRow) -> PipelineRecord:
         updated_at=row.updated_at,
         description=row.description,
         tags=list(row.tags),
+        is_template=bool(row.is_template),
+        visibility=row.visibility or "private",
     )

@@ -4,6 +4,7 @@ from madlab.store.models.base import Base
 from madlab.store.models.catalog import PipelineRow, TaskDefinitionRow, WorkerRow
 from madlab.store.models.jobs import JobEventRow, JobRow
 from madlab.store.models.results import PoseRow, ResultRow
+from madlab.store.models.schedules import ScheduleRow
 from madlab.store.models.tenancy import MembershipRow, OrganizationRow, UserRow
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "PipelineRow",
     "PoseRow",
     "ResultRow",
+    "ScheduleRow",
     "TaskDefinitionRow",
     "UserRow",
     "WorkerRow",

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from madlab.domain.tasks import TaskStatus
@@ -64,6 +73,7 @@ class PipelineRow(Base):
     __table_args__ = (
         UniqueConstraint("organization_id", "name", "version"),
         Index("ix_pipelines_org_created", "organization_id", "created_at", "id"),
+        Index("ix_pipelines_visibility", "visibility"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -76,3 +86,7 @@ class PipelineRow(Base):
     created_by: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: A template others start pipelines from.
+    is_template: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: ``private`` (its author), ``organization`` (shared) or ``public`` (read-only to all).
+    visibility: Mapped[str] = mapped_column(String(16), default="private", server_default="private")
