@@ -43,7 +43,7 @@ class PipelineExecute(BaseModel):
 
     parameters: dict[str, Any] = Field(default_factory=dict)
     optimization: dict[str, Any] = Field(default_factory=dict)
-    mode: Literal["sequential", "parallel", "optimized"] = "sequential"
+    mode: Literal["sequential", "parallel", "optimized"] | None = None
     name: str | None = Field(default=None, max_length=200)
 
 

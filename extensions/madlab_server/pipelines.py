@@ -48,7 +48,7 @@ class Pipelines(Protocol):
         *,
         parameters: dict[str, Any],
         optimization: dict[str, Any],
-        mode: str,
+        mode: str | None,
         name: str | None,
     ) -> Job:
         """Start a run; returns its parent job."""
@@ -102,10 +102,13 @@ class StorePipelines:
         *,
         parameters: dict[str, Any],
         optimization: dict[str, Any],
-        mode: str,
+        mode: str | None,
         name: str | None,
     ) -> Job:
         """Submit a job of the ``pipeline`` task for the saved pipeline.
+
+        ``mode`` and ``optimization`` (a sweep) replace the spec's own for
+        this run; ``parameters`` are the values of the spec's inputs.
 
         Raises
         ------
@@ -121,16 +124,17 @@ class StorePipelines:
                 service="pipelines",
                 hint="install the pipeline engine, or run the pipeline's steps as tasks",
             ) from None
+        spec = dict(record.spec)
+        if mode is not None:
+            spec["mode"] = mode
+        if optimization:
+            spec["sweep"] = optimization
+        self._check_spec(spec)
         return self.services.jobs.submit(
             organization_id,
             user,
             PIPELINE_TASK,
-            {
-                "pipeline_id": record.id,
-                "parameters": parameters,
-                "optimization": optimization,
-                "mode": mode,
-            },
+            {"spec": spec, "inputs": parameters, "pipeline_id": record.id},
             name=name or record.name,
         )
 

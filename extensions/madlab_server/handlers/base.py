@@ -110,6 +110,13 @@ class MadlabHandler(ExtensionHandlerMixin, APIHandler):
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(data, default=str))
 
+    def send_file(self, body: str | bytes, media_type: str, filename: str | None = None) -> None:
+        """Finish with a file's content (a download when ``filename`` is given)."""
+        if filename:
+            safe = filename.replace('"', "").replace("\\", "_").replace("/", "_")
+            self.set_header("Content-Disposition", f'attachment; filename="{safe}"')
+        self.finish(body, set_content_type=media_type)
+
     def send_madlab_error(self, err: MadlabError) -> None:
         """Finish the response with the JSON of ``err`` and its HTTP status."""
         status = http_status(err)

@@ -152,9 +152,8 @@ class FileContentHandler(MadlabHandler):
         stored = self.madlab.files.get(self.caller.organization_id, file_id)
         artifacts = self.madlab.services.artifacts
         ref = artifacts.info(stored.key)
-        self.set_header("Content-Type", ref.media_type)
         self.set_header("Content-Disposition", f'attachment; filename="{stored.name}"')
         with artifacts.open(stored.key) as stream:
             while chunk := stream.read(1 << 16):
                 self.write(chunk)
-        self.finish()
+        self.finish(set_content_type=ref.media_type)

@@ -145,9 +145,7 @@ class JobDownloadHandler(MadlabHandler):
         else:
             body = "".join(_sdf_record(p.molblock) for r in results for p in r.poses)
             media = "chemical/x-mdl-sdfile"
-        self.set_header("Content-Type", media)
-        self.set_header("Content-Disposition", f'attachment; filename="{job_id}.{fmt}"')
-        self.finish(body)
+        self.send_file(body, media, f"{job_id}.{fmt}")
 
 
 def _sdf_record(molblock: str) -> str:
@@ -194,10 +192,7 @@ class PoseDownloadHandler(MadlabHandler):
                     hint="download it as sdf",
                 )
             body, media = Chem.MolToPDBBlock(mol), "chemical/x-pdb"
-        name = f"{result.ligand or 'pose'}_{rank}.{fmt}".replace("/", "_").replace('"', "")
-        self.set_header("Content-Type", media)
-        self.set_header("Content-Disposition", f'attachment; filename="{name}"')
-        self.finish(body)
+        self.send_file(body, media, f"{result.ligand or 'pose'}_{rank}.{fmt}")
 
 
 class ResultFileHandler(MadlabHandler):
@@ -211,6 +206,4 @@ class ResultFileHandler(MadlabHandler):
             raise NotFoundError("result file", role, hint=f"roles: {', '.join(result.files)}")
         artifacts = self.madlab.services.artifacts
         ref = artifacts.info(key)
-        self.set_header("Content-Type", ref.media_type)
-        self.set_header("Content-Disposition", f'attachment; filename="{ref.name}"')
-        self.finish(artifacts.get_bytes(key))
+        self.send_file(artifacts.get_bytes(key), ref.media_type, ref.name)
