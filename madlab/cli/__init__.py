@@ -7,7 +7,7 @@ in a traceback unless ``--debug`` is given. Command modules register
 themselves on :data:`main` when imported here.
 """
 
-from madlab.cli import docking, jobs, runtime, tasks
+from madlab.cli import docking, engines, jobs, pipelines, runtime, tasks
 from madlab.cli.app import main
 
-__all__ = ["docking", "jobs", "main", "runtime", "tasks"]
+__all__ = ["docking", "engines", "jobs", "main", "pipelines", "runtime", "tasks"]

@@ -36,7 +36,7 @@ from madlab.pipelines.planner import (
 from madlab.pipelines.spec import PipelineSpec, StepSpec
 from madlab.runtime.service import JobService
 
-__all__ = ["PipelineExecutor", "StepState", "merge_outputs"]
+__all__ = ["PipelineExecutor", "StepState", "merge_outputs", "summarize"]
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +82,24 @@ def merge_outputs(parts: list[dict[str, Any]]) -> dict[str, Any]:
             merged[f"{key}_min"] = min(values)
             merged[f"{key}_max"] = max(values)
     return merged
+
+
+def summarize(outputs: dict[str, Any]) -> dict[str, Any]:
+    """Add ``best_affinity`` (the lowest) and ``docked_count`` to a docking step's outputs.
+
+    Docking tasks list their ``ligands`` with each one's ``best_affinity``;
+    conditions read the step's best as ``steps.<id>.outputs.best_affinity``.
+    """
+    ligands = outputs.get("ligands")
+    if isinstance(ligands, list) and "best_affinity" not in outputs:
+        scores = [
+            float(x["best_affinity"])
+            for x in ligands
+            if isinstance(x, dict) and isinstance(x.get("best_affinity"), (int, float))
+        ]
+        if scores:
+            outputs = {**outputs, "best_affinity": min(scores), "docked_count": len(scores)}
+    return outputs
 
 
 class PipelineExecutor:
@@ -265,8 +283,9 @@ class PipelineExecutor:
                 size = balanced_chunk_size(count_records(library), self.workers, size)
             folder = self.data_dir / self._run / f"{prefix}{step.id}"
             chunks = chunk_library(library, size, folder)
+            wrap = (lambda c: [str(c)]) if step.foreach.as_list else str
             batch = [
-                {**params, step.foreach.parameter: str(chunk), "_chunk": i}
+                {**params, step.foreach.parameter: wrap(chunk), "_chunk": i}
                 for i, chunk in enumerate(chunks)
             ]
             for item in order_instances(batch, spec.mode):
@@ -307,7 +326,7 @@ class PipelineExecutor:
             state.outputs = merge_outputs(outputs) if step.foreach else {}
             return
         state.status = "succeeded"
-        state.outputs = merge_outputs(outputs) if step.foreach else outputs[0]
+        state.outputs = summarize(merge_outputs(outputs) if step.foreach else outputs[0])
 
     # -- helpers -------------------------------------------------------------
 

@@ -47,11 +47,15 @@ class ForEach(_Model):
         Ligands per job (the step's ``ligands`` parameter gets one chunk file).
     parameter
         The step parameter that receives the chunk's file.
+    as_list
+        Pass the chunk as a one-file list (for list parameters such as the
+        ``dock`` task's ``ligand_files``).
     """
 
     library: str
     chunk_size: int = Field(default=50, ge=1, le=100_000)
     parameter: str = "ligands"
+    as_list: bool = False
 
 
 class Sweep(_Model):

@@ -27,6 +27,7 @@ def platform(tmp_path: Path) -> Iterator[tuple[Services, PipelineService, LocalQ
             "MADLAB_HOME": str(tmp_path / "home"),
             "MADLAB_WORKER_TIMEOUT_S": "5",
             "MADLAB_LOCAL_WORKERS": "3",
+            "MADLAB_ORGANIZATION": ORG,
         }
     )
     services = build_services(settings)
