@@ -40,6 +40,12 @@ class MadlabHandler(ExtensionHandlerMixin, APIHandler):
         ctx: ServerContext = self.settings["madlab"]
         return ctx
 
+    def check_xsrf_cookie(self) -> None:
+        """Skip the XSRF check when there is no user: no session to forge; ``prepare`` gives 401."""
+        if hasattr(self, "_jupyter_current_user") and self.current_user is None:
+            return
+        super().check_xsrf_cookie()
+
     async def prepare(self) -> None:  # type: ignore[override]
         """Authenticate, authorize and resolve the caller before any method runs."""
         await super().prepare()
@@ -47,7 +53,8 @@ class MadlabHandler(ExtensionHandlerMixin, APIHandler):
             return
         user = self.current_user
         if user is None:
-            raise web.HTTPError(403, "authentication required")
+            self.set_header("WWW-Authenticate", "token")
+            raise web.HTTPError(401, "authentication required")
         action = _ACTIONS.get(self.request.method or "GET", "write")
         allowed = await ensure_async(
             self.authorizer.is_authorized(self, user, action, AUTH_RESOURCE)
@@ -135,8 +142,18 @@ class MadlabHandler(ExtensionHandlerMixin, APIHandler):
             self.send_madlab_error(err)
             return
         reason = getattr(err, "log_message", None) or self._reason
+        if status_code == 405:
+            self.set_header("Allow", ", ".join(self.allowed_methods()))
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps({"error": {"code": f"http_{status_code}", "message": str(reason)}}))
+
+    def allowed_methods(self) -> list[str]:
+        """The HTTP methods this handler implements (for the ``Allow`` header of a 405)."""
+        return [
+            m
+            for m in ("GET", "POST", "PUT", "DELETE")
+            if getattr(type(self), m.lower()) is not getattr(web.RequestHandler, m.lower())
+        ]
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         """Log a user's error on one line; keep tracebacks for real faults."""

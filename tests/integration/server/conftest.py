@@ -8,7 +8,7 @@ tests only.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,8 @@ from jupyter_server.auth.identity import IdentityProvider, User
 from pytest_jupyter.jupyter_server import *  # noqa: F403
 from tornado import web
 from tornado.httpclient import HTTPClientError, HTTPResponse
+
+from tests.integration.server.live import LiveServer, live_server
 
 API = ("madlab", "api", "v1")
 
@@ -125,3 +127,13 @@ def api(jp_fetch: Fetch) -> Callable[[str | None], Api]:
         return Api(jp_fetch, token)
 
     return make
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A server in its own process (single-user mode, organization ``default``, no workers)."""
+    root = tmp_path_factory.mktemp("live")
+    with live_server(
+        root, "--MadlabExtension.execute_rate=0", "--MadlabExtension.upload_rate=0"
+    ) as server:
+        yield server

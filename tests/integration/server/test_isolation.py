@@ -64,8 +64,8 @@ async def test_unauthenticated_requests_are_refused(api: Any, method: str, route
     params = dict(p.split("=") for p in query.split("&")) if query else {}
     body = {} if method == "POST" else None
     status, body, _ = await api(None).call(method, *path.split("/"), body=body, **params)
-    assert status == 403
-    assert body["error"]["code"] == "http_403"  # no user, or no XSRF token for a write
+    assert status == 401
+    assert body["error"]["message"] == "authentication required"
 
 
 async def test_unauthenticated_websocket_is_refused(jp_ws_fetch: Any) -> None:
