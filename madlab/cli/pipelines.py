@@ -22,6 +22,7 @@ from madlab.pipelines.results import PROPERTIES, ResultQuery, export_csv, export
 from madlab.pipelines.schedules import Scheduler
 from madlab.pipelines.service import VISIBILITIES, PipelineService
 from madlab.pipelines.spec import load_spec
+from madlab.pipelines.templates import builtin_template, builtin_templates
 
 
 def _context(ctx: click.Context) -> tuple[Services, PipelineService, str, str]:
@@ -84,6 +85,9 @@ def pipelines_list(ctx: click.Context, only_templates: bool, as_json: bool) -> N
         return
     for record in records:
         click.echo(_line(record))
+    if only_templates:
+        for name, spec in builtin_templates().items():
+            click.echo(f"{name:36}  {spec.name}  built-in template  public")
 
 
 @pipelines.command("show")
@@ -109,6 +113,7 @@ def pipelines_versions(ctx: click.Context, name: str) -> None:
 @pipelines.command("run")
 @click.argument("pipeline", required=False)
 @click.option("--file", "spec_file", type=click.Path(path_type=Path), help="Run a spec file.")
+@click.option("--template", "template", help="Run a built-in template (see list --templates).")
 @click.option("--input", "pairs", multiple=True, help="name=value (JSON values allowed).")
 @click.option("--no-report", is_flag=True, help="Skip the report notebook.")
 @click.option("--wait", is_flag=True, help="Wait for the run to end.")
@@ -118,14 +123,17 @@ def pipelines_run(
     ctx: click.Context,
     pipeline: str | None,
     spec_file: Path | None,
+    template: str | None,
     pairs: tuple[str, ...],
     no_report: bool,
     wait: bool,
     timeout: float | None,
 ) -> None:
-    """Run the saved PIPELINE (an id), or a spec --file."""
+    """Run the saved PIPELINE (an id), a spec --file, or a built-in --template."""
     services, service, org, user = _context(ctx)
     spec = load_spec(spec_file) if spec_file is not None else None
+    if template is not None:
+        spec = builtin_template(template)
     queue = services.queue
     local = queue.kind == "local"
     if wait and local:

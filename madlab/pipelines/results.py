@@ -20,7 +20,15 @@ from madlab.domain.jobs import Job
 from madlab.errors import ValidationError
 from madlab.store.database import Store
 
-__all__ = ["PROPERTIES", "Hit", "ResultQuery", "export_csv", "export_sdf", "query_results"]
+__all__ = [
+    "PROPERTIES",
+    "Hit",
+    "ResultQuery",
+    "consensus",
+    "export_csv",
+    "export_sdf",
+    "query_results",
+]
 
 #: Properties a range filter may name.
 PROPERTIES = (
@@ -53,6 +61,7 @@ class Hit:
     hba: int
     rotatable_bonds: int
     molblock: str = field(repr=False, default="")
+    engine: str = ""
 
     def to_row(self) -> dict[str, Any]:
         """The CSV/JSON row (without the pose)."""
@@ -194,6 +203,7 @@ def query_results(store: Store, organization_id: str, query: ResultQuery) -> lis
                 affinity=affinity,
                 ligand_efficiency=round(-affinity / heavy, 4) if heavy else 0.0,
                 molblock=molblock,
+                engine=result.engine,
                 **props,
             )
             if _in_ranges(hit, query.ranges):
@@ -245,3 +255,30 @@ def export_sdf(hits: Iterable[Hit], path: str | Path) -> Path:
         records.append(text + "$$$$\n")
     path.write_text("".join(records), encoding="utf-8")
     return path
+
+
+def consensus(hits: Iterable[Hit]) -> list[dict[str, Any]]:
+    """Rank ligands by several engines at once: each engine's rank and their mean.
+
+    Returns one row per ligand docked by every engine present, best mean
+    rank first: ``ligand``, ``<engine>_affinity``, ``<engine>_rank`` and
+    ``mean_rank``.
+    """
+    by_engine: dict[str, dict[str, Hit]] = {}
+    for hit in hits:
+        best = by_engine.setdefault(hit.engine or "engine", {})
+        if hit.ligand not in best or hit.affinity < best[hit.ligand].affinity:
+            best[hit.ligand] = hit
+    if not by_engine:
+        return []
+    common = set.intersection(*(set(v) for v in by_engine.values()))
+    rows: dict[str, dict[str, Any]] = {name: {"ligand": name} for name in sorted(common)}
+    for engine, best in sorted(by_engine.items()):
+        ranked = sorted(common, key=lambda n: (best[n].affinity, n))
+        for rank, name in enumerate(ranked, start=1):
+            rows[name][f"{engine}_affinity"] = best[name].affinity
+            rows[name][f"{engine}_rank"] = rank
+    for row in rows.values():
+        ranks = [v for k, v in row.items() if k.endswith("_rank")]
+        row["mean_rank"] = sum(ranks) / len(ranks)
+    return sorted(rows.values(), key=lambda r: (r["mean_rank"], r["ligand"]))
