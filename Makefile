@@ -14,6 +14,9 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev,cnn]'
+	# editable installs skip data files: enable the server extension by hand
+	mkdir -p $(VENV)/etc/jupyter/jupyter_server_config.d
+	cp jupyter-config/jupyter_server_config.d/madlab_server.json $(VENV)/etc/jupyter/jupyter_server_config.d/
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -34,8 +37,8 @@ run: install
 demo: run
 
 lint: install
-	$(VENV)/bin/ruff check madlab tests benchmarks
-	$(VENV)/bin/ruff format --check madlab tests benchmarks
+	$(VENV)/bin/ruff check madlab extensions tests benchmarks
+	$(VENV)/bin/ruff format --check madlab extensions tests benchmarks
 
 typecheck: install
 	$(VENV)/bin/mypy
