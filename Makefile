@@ -59,6 +59,7 @@ bench: install
 	$(PY) benchmarks/runtime_submit.py
 	$(PY) benchmarks/runtime_celery.py
 	$(PY) benchmarks/runtime_overhead.py
+	$(PY) benchmarks/api_latency.py
 
 clean:
 	rm -rf $(VENV) $(REF_VENV) .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from madlab.bootstrap import Services
 from madlab_server.files import FileCatalog
@@ -21,3 +22,4 @@ class ServerContext:
     pipelines: Pipelines
     execute_limit: RateLimiter
     upload_limit: RateLimiter
+    cache: dict[Any, Any] = field(default_factory=dict)

@@ -3,22 +3,61 @@
 from __future__ import annotations
 
 import json
+import time
 
 from madlab.tasks.definitions import definition_from_json, definition_to_dict
+from madlab_server.context import ServerContext
 from madlab_server.handlers.base import MadlabHandler
 from madlab_server.models import ExecuteRequest, parse
+
+#: Seconds a task listing is served from memory (registrations through the
+#: API are seen at once; through the CLI within this time).
+LISTING_TTL_S = 2.0
+
+
+class _Listings:
+    """Recent task listings as JSON, in the server context's cache."""
+
+    @staticmethod
+    def get(ctx: ServerContext, key: tuple[str, str | None]) -> str | None:
+        hit = ctx.cache.get(("tasks", *key))
+        if hit is None or time.monotonic() - hit[0] > LISTING_TTL_S:
+            return None
+        body: str = hit[1]
+        return body
+
+    @staticmethod
+    def put(ctx: ServerContext, key: tuple[str, str | None], body: str) -> None:
+        ctx.cache[("tasks", *key)] = (time.monotonic(), body)
+
+    @staticmethod
+    def drop(ctx: ServerContext, organization_id: str) -> None:
+        for k in [k for k in ctx.cache if k[:2] == ("tasks", organization_id)]:
+            del ctx.cache[k]
+
+
+_listings = _Listings()
 
 
 class TasksHandler(MadlabHandler):
     """``GET /tasks`` and ``POST /tasks``."""
 
     def get(self) -> None:
-        """Definitions the caller's organization sees, optionally of one category."""
+        """Definitions the caller's organization sees, optionally of one category.
+
+        The listing is kept for a short while per organization and category
+        (:data:`LISTING_TTL_S`), and dropped when the organization registers a task.
+        """
         category = self.get_query_argument("category", None) or None
-        tasks = self.madlab.services.tasks.list(
-            organization_id=self.caller.organization_id, category=category
-        )
-        self.send_json({"tasks": [definition_to_dict(t) for t in tasks]})
+        key = (self.caller.organization_id, category)
+        cached = _listings.get(self.madlab, key)
+        if cached is None:
+            tasks = self.madlab.services.tasks.list(
+                organization_id=self.caller.organization_id, category=category
+            )
+            cached = json.dumps({"tasks": [definition_to_dict(t) for t in tasks]})
+            _listings.put(self.madlab, key, cached)
+        self.finish(cached)
 
     def post(self) -> None:
         """Register a task or a new version of one (organization admins only)."""
@@ -28,6 +67,7 @@ class TasksHandler(MadlabHandler):
         stored = self.madlab.services.tasks.register(
             definition, organization_id=self.caller.organization_id
         )
+        _listings.drop(self.madlab, self.caller.organization_id)
         self.send_json(definition_to_dict(stored), status=201)
 
 
