@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from madlab.engines.base import DockingEngine
 from madlab.engines.registry import EngineRegistry, default_registry
@@ -29,9 +30,9 @@ class Services:
     tasks: TaskRegistry
     events: EventBus
 
-    def engine(self, name: str) -> DockingEngine:
-        """The engine adapter registered under ``name`` (typed error if unknown)."""
-        return self.engines.get(name, cache_dir=self.settings.cache_dir / "maps")
+    def engine(self, name: str, **options: Any) -> DockingEngine:
+        """The engine registered under ``name``, built with ``options`` (typed error if unknown)."""
+        return self.engines.get(name, cache_dir=self.settings.cache_dir / "maps", **options)
 
     @cached_property
     def queue(self) -> JobQueue:

@@ -101,7 +101,35 @@ _existing = click.Path(exists=True, dir_okay=False, path_type=Path)
 )
 @click.option("--whole-receptor", is_flag=True, help="Box around the whole receptor.")
 @click.option("--reference", type=_existing, help="Pose to report RMSD against.")
-@click.option("--engine", default="vina", show_default=True)
+@click.option(
+    "--engine",
+    default="vina",
+    show_default=True,
+    help="vina, smina or gnina (see madlab engines).",
+)
+@click.option(
+    "--backend",
+    type=click.Choice(["auto", "program", "builtin"]),
+    default="auto",
+    show_default=True,
+    help="smina/gnina: the installed program, or built in (auto: program when found).",
+)
+@click.option("--cnn", help="gnina: CNN model or ensemble (default: gnina 1.0's default ensemble).")
+@click.option(
+    "--cnn-scoring",
+    type=click.Choice(["none", "rescore", "refinement", "metrorescore", "all"]),
+    help="gnina: how the CNN is used (built in: none or rescore; default rescore).",
+)
+@click.option(
+    "--pose-sort-order",
+    type=click.Choice(["CNNscore", "CNNaffinity", "Energy"]),
+    help="gnina: how poses are ranked (default CNNscore).",
+)
+@click.option(
+    "--custom-scoring",
+    type=_existing,
+    help="smina/gnina: custom scoring file (weight and term per line).",
+)
 @click.option(
     "--scoring",
     type=click.Choice([s.value for s in ScoringFunction]),
@@ -135,6 +163,11 @@ def dock(
     whole_receptor: bool,
     reference: Path | None,
     engine: str,
+    backend: str,
+    cnn: str | None,
+    cnn_scoring: str | None,
+    pose_sort_order: str | None,
+    custom_scoring: Path | None,
     scoring: str,
     mode: str,
     exhaustiveness: int,
@@ -159,6 +192,11 @@ def dock(
         whole_receptor=whole_receptor,
         reference=reference,
         engine=engine,
+        backend=backend,  # type: ignore[arg-type]  # checked by click.Choice
+        cnn=cnn,
+        cnn_scoring=cnn_scoring,  # type: ignore[arg-type]
+        pose_sort_order=pose_sort_order,  # type: ignore[arg-type]
+        custom_scoring=custom_scoring,
         scoring=ScoringFunction(scoring),
         mode=DockMode(mode),
         exhaustiveness=exhaustiveness,

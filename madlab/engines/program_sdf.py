@@ -161,9 +161,11 @@ def read_program_sdf(text: str, path: str = "<program output>") -> list[ProgramP
         tag that is not a number, or an unreadable atom term table; the error
         names the record.
     """
+    poses: list[ProgramPose] = []
+    if not text.strip():
+        return poses
     supplier = Chem.SDMolSupplier()
     supplier.SetData(text, removeHs=False)
-    poses: list[ProgramPose] = []
     for record, mol in enumerate(supplier, start=1):
         if mol is None:
             raise InputFileError(

@@ -33,7 +33,8 @@ class TaskContext:
     store, artifacts
         Where results and files are recorded.
     engine_factory
-        Returns the docking engine adapter registered under a name.
+        Returns the docking engine adapter registered under a name, built
+        with the engine options given as keywords (``backend``, ``cnn``...).
     workdir
         A private scratch folder, removed when the job ends.
     out_dir
@@ -54,7 +55,7 @@ class TaskContext:
     user: str
     store: Store
     artifacts: ArtifactStore
-    engine_factory: Callable[[str], DockingEngine]
+    engine_factory: Callable[..., DockingEngine]
     workdir: Path
     out_dir: Path | None = None
     on_progress: Callable[[int, int], None] | None = None

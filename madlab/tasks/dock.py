@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -67,6 +67,11 @@ class DockRequest(BaseModel):
     whole_receptor: bool = False
     reference: Path | None = None
     engine: str = "vina"
+    backend: Literal["auto", "program", "builtin"] = "auto"
+    cnn: str | None = None
+    cnn_scoring: Literal["none", "rescore", "refinement", "metrorescore", "all"] | None = None
+    pose_sort_order: Literal["CNNscore", "CNNaffinity", "Energy"] | None = None
+    custom_scoring: Path | None = None
     scoring: ScoringFunction = ScoringFunction.VINA
     mode: DockMode = DockMode.DOCK
     exhaustiveness: int = Field(default=8, ge=1, le=512)
@@ -100,7 +105,30 @@ class DockRequest(BaseModel):
             raise ValueError("--center and --size go together")
         if not self.ligand_files and not self.smiles:
             raise ValueError("give at least one ligand (--ligand FILE or --smiles SMILES)")
+        gnina_only = [n for n in ("cnn", "cnn_scoring", "pose_sort_order") if getattr(self, n)]
+        if gnina_only and self.engine != "gnina":
+            raise ValueError(f"{', '.join(gnina_only)}: only for --engine gnina")
+        if self.custom_scoring is not None and self.engine not in ("smina", "gnina"):
+            raise ValueError("custom_scoring: only for --engine smina or gnina")
+        if self.engine == "vina" and self.backend == "program":
+            raise ValueError("backend: vina has one backend (the vina bindings); use auto")
         return self
+
+    def engine_options(self) -> dict[str, Any]:
+        """Options for the engine factory: only those the request sets.
+
+        ``backend`` (unless ``auto``), and gnina's ``cnn``, ``cnn_scoring`` and
+        ``pose_sort_order``, and smina's or gnina's ``custom_scoring``, when given.
+        """
+        options: dict[str, Any] = {}
+        if self.backend != "auto" and self.engine != "vina":
+            options["backend"] = self.backend
+        for name in ("cnn", "cnn_scoring", "pose_sort_order"):
+            if getattr(self, name) is not None:
+                options[name] = getattr(self, name)
+        if self.custom_scoring is not None:
+            options["custom_scoring"] = str(self.custom_scoring)
+        return options
 
     def parameters(self) -> DockingParameters:
         """The engine-facing search and scoring settings."""
@@ -202,7 +230,7 @@ def execute_docking(request: DockRequest, ctx: TaskContext) -> DockOutcome:
     madlab.errors.MadlabError
         For bad input or an engine failure.
     """
-    engine = ctx.engine_factory(request.engine)
+    engine = ctx.engine_factory(request.engine, **request.engine_options())
     receptor = prepare_receptor(
         request.receptor, out_dir=ctx.workdir / "receptor", keep_hetero=request.keep_hetero
     )
@@ -270,7 +298,7 @@ def run_docking(
     *,
     store: Store,
     artifacts: ArtifactStore,
-    engine_factory: Callable[[str], DockingEngine],
+    engine_factory: Callable[..., DockingEngine],
     out_dir: Path,
     organization: str = "default",
     user: str = "local",
@@ -287,7 +315,8 @@ def run_docking(
     store, artifacts
         Where the job, its results and its files are recorded.
     engine_factory
-        Returns the engine adapter named by ``request.engine``.
+        Returns the engine adapter named by ``request.engine``, built with
+        :meth:`DockRequest.engine_options` as keywords.
     out_dir
         Where the per-ligand SDF files and the summary (CSV and JSON) go.
     organization, user
@@ -309,7 +338,8 @@ def run_docking(
         For bad input or an engine failure; the job is then recorded as failed
         with the error, and nothing stored before is touched.
     """
-    engine_factory(request.engine)  # an unknown engine fails before a job is recorded
+    # An unknown engine or bad engine options fail before a job is recorded.
+    engine_factory(request.engine, **request.engine_options())
     with store.unit_of_work() as uow:
         org = uow.organizations.ensure(organization)
         job = uow.jobs.add(

@@ -29,7 +29,7 @@ from madlab.tasks.registry import BuiltinTask
 from madlab.tasks.schema import inline_refs
 
 #: Parameters naming files (paths or artifact keys).
-FILE_FIELDS = ("receptor", "autobox_ligand", "reference")
+FILE_FIELDS = ("receptor", "autobox_ligand", "reference", "custom_scoring")
 
 
 def _inputs() -> dict[str, Any]:
