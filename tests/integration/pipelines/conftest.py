@@ -13,8 +13,7 @@ from madlab.pipelines.service import PipelineService
 from madlab.runtime.bus_memory import InMemoryEventBus
 from madlab.runtime.local import LocalQueue
 from madlab.settings import Settings
-
-from .step_tasks import STEP_TASKS
+from tests.unit.pipelines.step_tasks import STEP_TASKS
 
 ORG = "acme"
 
