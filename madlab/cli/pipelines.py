@@ -227,6 +227,23 @@ def pipelines_import(ctx: click.Context, path: Path) -> None:
     click.echo(_line(service.import_file(org, user, path)))
 
 
+@pipelines.command("notebooks")
+@click.option(
+    "--folder", type=click.Path(path_type=Path), help="Notebook folder (default: templates/)."
+)
+@click.pass_context
+def pipelines_notebooks(ctx: click.Context, folder: Path | None) -> None:
+    """Register every notebook with a parameters cell as a task of your organization."""
+    from madlab.pipelines.notebook_tasks import sync_notebook_tasks
+
+    services, _, org, _ = _context(ctx)
+    for definition in sync_notebook_tasks(
+        services.tasks, services.store, folder, organization_id=org
+    ):
+        names = ", ".join(definition.interface_spec["inputs"].get("properties", {}))
+        click.echo(f"{definition.task_id} v{definition.version}  ({names})")
+
+
 # -- schedules -----------------------------------------------------------------
 
 

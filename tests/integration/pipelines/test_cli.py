@@ -87,6 +87,16 @@ def test_create_run_share_export_import_schedule(platform: Platform, tmp_path: P
     assert "removed" in out
 
 
+def test_notebooks_become_tasks(platform: Platform) -> None:
+    services, _, _ = platform
+    code, out = invoke(services, "pipelines", "notebooks")
+    assert code == 0, out
+    assert "notebook-pipeline_report v1" in out and "run_json" in out
+    assert (
+        services.tasks.get("notebook-pipeline_report", organization_id=ORG).category == "notebook"
+    )
+
+
 def test_bad_input_is_one_line(platform: Platform, tmp_path: Path) -> None:
     services, _, _ = platform
     bad = tmp_path / "bad.yaml"
