@@ -241,16 +241,30 @@ def _enter_child(limits: ResourceLimits, parent: int) -> None:  # pragma: no cov
             resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
 
 
-def _rss(proc: psutil.Process) -> int:
+def _own_memory(proc: psutil.Process) -> int:
+    """Memory a job's processes hold of their own (USS), in bytes.
+
+    A job runs in a child forked from the worker, which shares the worker's
+    pages (the loaded libraries and models) until it writes to them; those
+    shared pages count in the child's RSS but are not the job's. The unique
+    set size counts only what the job itself added.
+    """
     total = 0
     try:
-        total += proc.memory_info().rss
+        total += _uss(proc)
         for child in proc.children(recursive=True):
             with contextlib.suppress(psutil.Error):
-                total += child.memory_info().rss
+                total += _uss(child)
     except psutil.Error:
         pass
     return total
+
+
+def _uss(proc: psutil.Process) -> int:
+    try:
+        return int(proc.memory_full_info().uss)
+    except (psutil.AccessDenied, AttributeError):  # no smaps: resident size instead
+        return int(proc.memory_info().rss)
 
 
 def _kill(pid: int) -> None:
@@ -293,7 +307,7 @@ def _watch(
                 break
             if reason is not None:
                 continue  # killed: wait for it to go
-            rss = _rss(proc)
+            rss = _own_memory(proc)
             peak = max(peak, rss)
             now = time.monotonic()
             if limit_bytes is not None and rss > limit_bytes:
