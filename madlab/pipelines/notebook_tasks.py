@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import builtins
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -73,12 +74,21 @@ def infer_schema(notebook: str | Path) -> dict[str, Any] | None:
     madlab.errors.InputFileError
         A file that is not a notebook.
     """
+    import nbformat
     import papermill as pm
 
     path = Path(notebook)
     try:
-        found = pm.inspect_notebook(str(path))
-    except (OSError, ValueError, json.JSONDecodeError) as err:
+        nb = nbformat.read(path, as_version=4)
+        # a notebook saved without a kernel is read as a Python one
+        nb.metadata.setdefault(
+            "kernelspec", {"name": "python3", "display_name": "Python 3", "language": "python"}
+        )
+        with tempfile.TemporaryDirectory() as tmp:
+            copy = Path(tmp) / path.name
+            nbformat.write(nb, copy)
+            found = pm.inspect_notebook(str(copy))
+    except (OSError, ValueError, json.JSONDecodeError, nbformat.reader.NotJSONError) as err:
         raise InputFileError(f"not a readable notebook: {err}", path=str(path)) from None
     if not found:
         return None

@@ -72,6 +72,7 @@ def execute_template(
             str(output),
             parameters=parameters,
             kernel_name="python3",
+            language="python",
             cwd=str(cwd or output.parent),
             progress_bar=False,
             log_output=False,

@@ -265,3 +265,26 @@ def test_the_pipeline_task_in_process(
     assert out["report"]["error"]["code"] == "not_found"
     quiet = run_pipeline(ctx, {"spec": spec, "report": False})
     assert "report" not in quiet
+
+
+def test_a_notebook_task_in_process(
+    setup: tuple[Services, PipelineExecutor, InlineQueue], tmp_path: Path
+) -> None:
+    from madlab.pipelines.notebook_tasks import sync_notebook_tasks
+
+    services, executor, _ = setup
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("word = 'hi'  # what to say")
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [cell, nbformat.v4.new_code_cell("print(word * 2)")]
+    nbformat.write(nb, tmp_path / "say.ipynb")
+    sync_notebook_tasks(services.tasks, services.store, tmp_path, organization_id=ORG)
+    job = executor.jobs.submit(ORG, "alice", "notebook-say", {"word": "ho"})
+    done = executor.jobs.get(ORG, job.id)
+    assert done.status.value == "succeeded", done.error
+    executed = nbformat.read(done.execution_metrics["outputs"]["path"], 4)
+    assert "hoho" in json.dumps([c.get("outputs", []) for c in executed.cells])
+    (tmp_path / "say.ipynb").unlink()
+    gone = executor.jobs.submit(ORG, "alice", "notebook-say", {"word": "ho"})
+    failed = executor.jobs.get(ORG, gone.id)
+    assert failed.status.value == "failed" and "sync again" in str(failed.error)
