@@ -82,7 +82,7 @@ class PipelineService:
             ``version`` given and already saved under this name.
         """
         parsed = parse_spec(spec)
-        check_graph(parsed)
+        self._check(organization_id, parsed)
         _check_visibility(visibility)
         with self.store.unit_of_work() as uow:
             version = version or self._next_version(uow, organization_id, parsed.name)
@@ -301,7 +301,7 @@ class PipelineService:
             assert spec is not None
             parsed = parse_spec(spec)
             name = parsed.name
-        check_graph(parsed)
+        self._check(organization_id, parsed)
         params = {
             "spec": _spec_json(parsed),
             "inputs": dict(inputs or {}),
@@ -350,6 +350,19 @@ class PipelineService:
         return self.jobs.wait(organization_id, run_id, timeout=timeout)
 
     # -- helpers -------------------------------------------------------------
+
+    def _check(self, organization_id: str, spec: PipelineSpec) -> None:
+        """Reject cycles, dangling references and unknown tasks before anything runs."""
+        check_graph(spec)
+        for k, step in enumerate(spec.steps):
+            try:
+                self.jobs.tasks.get(step.task, step.version, organization_id=organization_id)
+            except NotFoundError as err:
+                raise ValidationError(
+                    f"steps[{k}] ({step.id}): {err.message}",
+                    field=f"steps[{k}].task",
+                    hint="madlab tasks list shows the tasks you can use",
+                ) from None
 
     def _writable(self, organization_id: str, pipeline_id: str) -> PipelineRecord:
         with self.store.unit_of_work() as uow:

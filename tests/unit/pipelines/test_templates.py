@@ -126,3 +126,12 @@ def test_execute_records_a_run_job(service: PipelineService) -> None:
     service.publish("acme", pipeline.id)
     other = service.execute("globex", "carol", pipeline_id=pipeline.id)
     assert other.pipeline_id is None and other.organization_id == "globex"
+
+
+def test_unknown_tasks_are_refused_before_anything_runs(service: PipelineService) -> None:
+    spec = {"name": "typo", "steps": [{"id": "a", "task": "dokc"}]}
+    with pytest.raises(ValidationError, match=r"steps\[0\] \(a\): task dokc not found") as info:
+        service.create("acme", "alice", spec)
+    assert info.value.field == "steps[0].task"
+    with pytest.raises(ValidationError, match="dokc"):
+        service.execute("acme", "alice", spec=spec)
