@@ -21,7 +21,14 @@ from madlab.tasks.definitions import (
 )
 from madlab.tasks.registry import BuiltinTask, TaskRegistry
 
-BUILTINS = {"dock", "prepare_ligands", "prepare_receptor", "redock_benchmark", "rescore"}
+BUILTINS = {
+    "dock",
+    "pipeline",
+    "prepare_ligands",
+    "prepare_receptor",
+    "redock_benchmark",
+    "rescore",
+}
 
 INPUTS: dict[str, Any] = {
     "type": "object",
