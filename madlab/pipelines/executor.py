@@ -156,6 +156,7 @@ class PipelineExecutor:
         self._progress = progress
         self._done_units = 0
         points = sweep_points(spec.sweep)
+        self._total_units = len(spec.steps) * len(points)
         base_inputs = {**spec.inputs, **dict(inputs or {})}
         trials: list[dict[str, Any]] = []
         for k, point in enumerate(points):
@@ -270,7 +271,7 @@ class PipelineExecutor:
             condition = compile_condition(step.when, field=f"steps.{step.id}.when")
             if not condition.evaluate(scope):
                 states[step.id].status = "skipped"
-                self._tick(1, trials)
+                self._tick(1)
                 return []
         params = resolve(step.parameters, scope, field=f"steps.{step.id}.parameters")
         instances: list[tuple[str, dict[str, Any]]] = []
@@ -315,7 +316,7 @@ class PipelineExecutor:
     def _finish(self, step: StepSpec, state: StepState, children: list[Job]) -> None:
         failed = [c for c in children if c.status is not JobStatus.SUCCEEDED]
         outputs = [dict(c.execution_metrics.get("outputs") or {}) for c in children]
-        self._tick(1, None)
+        self._tick(1)
         if failed:
             worst = failed[0]
             state.status = "cancelled" if worst.status is JobStatus.CANCELLED else "failed"
@@ -353,11 +354,11 @@ class PipelineExecutor:
             states[sid].status = status
             del inflight[sid]
 
-    def _tick(self, units: int, trials: int | None) -> None:
+    def _tick(self, units: int) -> None:
         self._done_units += units
         if self._progress is not None:
             try:
-                self._progress(self._done_units, max(self._done_units, 1))
+                self._progress(self._done_units, max(self._done_units, self._total_units))
             except MadlabError as err:  # progress is a nicety, never a failure
                 log.warning("pipeline progress not recorded: %s", err)
 
