@@ -18,8 +18,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -41,6 +42,9 @@ from madlab.errors import (
 
 #: Path of the API under a Jupyter server's base URL.
 API_PATH = "madlab/api/v1"
+
+#: Seconds between checks of an event reader's stop flag.
+STOP_POLL_S = 0.25
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -208,7 +212,9 @@ def _error(response: httpx.Response) -> MadlabError:
     if status == 413:
         return FileTooLargeError(message, hint=hint, limit=body.get("limit"))
     if status in (400, 422):
-        return ValidationError(message, field=body.get("field"), hint=hint)
+        return ValidationError(
+            message, field=body.get("field"), hint=hint, errors=body.get("errors")
+        )
     if status == 403:
         return PermissionDeniedError(message, hint=hint)
     if status == 409:
@@ -250,6 +256,11 @@ class _Base:
             self.headers["Authorization"] = f"token {token or conn.token}"
         if organization:
             self.headers["X-Madlab-Organization"] = organization
+
+    def _events_url(self, job_id: str | None, pipeline_id: str | None) -> str:
+        query = httpx.QueryParams(self._filters({"job_id": job_id, "pipeline_id": pipeline_id}))
+        base = "ws" + self.url.removeprefix("http")
+        return f"{base}/events" + (f"?{query}" if query else "")
 
     @staticmethod
     def _filters(filters: Mapping[str, Any]) -> dict[str, Any]:
@@ -431,6 +442,64 @@ class MadlabClient(_Base):
         data = self.request("GET", "services").json()["services"]
         return [ServiceInfo.model_validate(s) for s in data]
 
+    def events(
+        self,
+        *,
+        job_id: str | None = None,
+        pipeline_id: str | None = None,
+        timeout: float | None = None,
+        stop: threading.Event | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Live events over the ``events`` WebSocket, one JSON object each.
+
+        Parameters
+        ----------
+        job_id, pipeline_id
+            Follow one job or one pipeline run (default: the whole organization).
+        timeout
+            Stop when no event came for this many seconds (default: never).
+        stop
+            Stop soon after this flag is set (for a reader in another thread).
+
+        Raises
+        ------
+        madlab.errors.ServiceUnavailableError
+            When the socket cannot be opened.
+        """
+        from websockets.exceptions import ConnectionClosed, InvalidStatus
+        from websockets.sync.client import connect
+
+        url = self._events_url(job_id, pipeline_id)
+        headers = {k: v for k, v in self.headers.items() if k != "Accept"}
+        try:
+            socket = connect(url, additional_headers=headers, open_timeout=30)
+        except InvalidStatus as err:
+            raise _error(
+                httpx.Response(
+                    err.response.status_code,
+                    content=bytes(err.response.body or b""),
+                    headers={"Content-Type": "application/json"},
+                    request=httpx.Request("GET", url),
+                )
+            ) from None
+        except OSError as err:
+            raise _unreachable(self.url, err) from None
+        wait = timeout if stop is None else min(timeout or STOP_POLL_S, STOP_POLL_S)
+        with socket:
+            idle = 0.0
+            while stop is None or not stop.is_set():
+                try:
+                    message = socket.recv(timeout=wait)
+                except TimeoutError:
+                    idle += wait or 0.0
+                    if timeout is not None and idle >= timeout:
+                        return
+                    continue
+                except ConnectionClosed:
+                    return
+                idle = 0.0
+                yield json.loads(message)
+
 
 class AsyncMadlabClient(_Base):
     """Asynchronous client (same parameters as :class:`MadlabClient`)."""
@@ -531,3 +600,33 @@ class AsyncMadlabClient(_Base):
         """Registered workers and their health."""
         data = (await self.request("GET", "services")).json()["services"]
         return [ServiceInfo.model_validate(s) for s in data]
+
+    async def events(
+        self, *, job_id: str | None = None, pipeline_id: str | None = None
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Live events over the ``events`` WebSocket (see :meth:`MadlabClient.events`)."""
+        from websockets.asyncio.client import connect
+        from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+        url = self._events_url(job_id, pipeline_id)
+        headers = {k: v for k, v in self.headers.items() if k != "Accept"}
+        try:
+            socket = await connect(url, additional_headers=headers, open_timeout=30)
+        except InvalidStatus as err:
+            raise _error(
+                httpx.Response(
+                    err.response.status_code,
+                    content=bytes(err.response.body or b""),
+                    headers={"Content-Type": "application/json"},
+                    request=httpx.Request("GET", url),
+                )
+            ) from None
+        except OSError as err:
+            raise _unreachable(self.url, err) from None
+        async with socket:
+            while True:
+                try:
+                    message = await socket.recv()
+                except ConnectionClosed:
+                    return
+                yield json.loads(message)
