@@ -23,6 +23,9 @@ from madlab.errors import MadlabError
 #: States after which a job no longer changes.
 FINAL = frozenset({"succeeded", "failed", "cancelled", "dead_lettered"})
 
+#: Seconds between updates of the elapsed times while following.
+TICK_S = 1.0
+
 #: Colours of the state labels.
 STATE_COLOURS = {
     "submitted": "#555",
@@ -251,6 +254,7 @@ class JobMonitor(widgets.VBox):
         self._stop.clear()
         self._thread = threading.Thread(target=self._follow, name="madlab-jobs", daemon=True)
         self._thread.start()
+        threading.Thread(target=self._clock, name="madlab-jobs-clock", daemon=True).start()
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop following the events."""
@@ -273,6 +277,10 @@ class JobMonitor(widgets.VBox):
             except MadlabError as err:
                 self.message.value = f'<span style="color:#b00020">live updates: {err}</span>'
                 self._stop.wait(5.0)
+
+    def _clock(self) -> None:
+        while not self._stop.wait(TICK_S):
+            self.tick()
 
     def tick(self) -> None:
         """Refresh the elapsed times of running jobs."""

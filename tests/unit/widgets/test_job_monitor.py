@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -23,6 +23,13 @@ def client() -> Iterator[MadlabClient]:
         port = sock.getsockname()[1]
     with MadlabClient(f"http://127.0.0.1:{port}", "token") as c:
         yield c
+
+
+def _wait(condition: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
 
 
 def _job(job_id: str, status: str = "queued", **extra: object) -> JobInfo:
@@ -109,10 +116,11 @@ def test_listed_jobs_keep_their_start_and_end(client: MadlabClient) -> None:
 def test_following_the_events_reports_an_unreachable_api(client: MadlabClient) -> None:
     monitor = JobMonitor(client)
     assert monitor.following
+    row = monitor.track(_job("j5", "running"))
+    row.started = datetime.now(timezone.utc) - timedelta(seconds=30)
+    _wait(lambda: row.elapsed.value in ("31 s", "32 s", "33 s"))
     monitor.start()
-    deadline = time.monotonic() + 20
-    while "live updates" not in monitor.message.value and time.monotonic() < deadline:
-        time.sleep(0.05)
+    _wait(lambda: "live updates" in monitor.message.value)
     monitor.stop()
     assert not monitor.following
     assert "live updates: cannot reach the madlab API" in monitor.message.value
