@@ -14,7 +14,7 @@ from madlab.domain import LigandResult, ScoringFunction
 from madlab.errors import EngineError
 
 _existing = click.Path(exists=True, dir_okay=False, path_type=Path)
-_SCORE_COLUMNS = ("CNNscore", "CNNaffinity", "CNN_VS", "CNNaffinity_variance")
+_SCORE_COLUMNS = ("CNNscore", "CNNaffinity")
 
 
 def _keep_hetero(values: tuple[str, ...]) -> str | list[str]:
@@ -99,16 +99,22 @@ def rescore(
         results = list(adapter.run(job.receptor, job.poses, job.box, job.parameters))
     table = Table(title=f"{poses.name} scored by {engine}")
     columns = [c for c in _SCORE_COLUMNS if any(c in p.scores for r in results for p in r.poses)]
-    for col in ("#", "pose", "affinity (kcal/mol)", *columns, "backend"):
+    for col in ("#", "pose", "affinity (kcal/mol)", *columns):
         table.add_column(col)
+    failures = []
     for n, r in enumerate(results, start=1):
         best = r.best
         if best is None:
-            table.add_row(str(n), r.ligand, "failed", *[""] * len(columns), r.error or "")
+            table.add_row(str(n), r.ligand, "failed", *[""] * len(columns))
+            failures.append(f"{n}: {r.error}")
             continue
         scores = [f"{best.scores[c]:.4f}" if c in best.scores else "–" for c in columns]
-        table.add_row(str(n), r.ligand, f"{best.affinity:.3f}", *scores, r.backend)
+        table.add_row(str(n), r.ligand, f"{best.affinity:.3f}", *scores)
     console.print(table)
+    backends = sorted({f"{r.backend} {r.engine_version}".strip() for r in results})
+    console.print(f"scored by {engine}: {', '.join(backends)}", highlight=False, markup=False)
+    for line in failures:
+        err_console.print(line, highlight=False, markup=False)
     if out is not None:
         _write_poses(results, out)
         console.print(f"scored poses written to {out}", highlight=False)

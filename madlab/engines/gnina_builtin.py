@@ -271,8 +271,9 @@ class GninaBuiltin(SminaBuiltin):
                         err.message if named else f"ligand '{result.ligand}': {err.message}"
                     )
                     result.poses = []
-                result.timings["cnn"] = time.perf_counter() - start
-                result.seconds = search + result.timings["cnn"]
+                if cnn_receptor is not None:
+                    result.timings["cnn"] = time.perf_counter() - start
+                result.seconds = time.perf_counter() - start + search
             yield result
 
     def _rescore(
