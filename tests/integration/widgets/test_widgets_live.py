@@ -7,6 +7,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -167,6 +168,14 @@ def test_files_are_uploaded_with_their_report_previewed_and_deleted(
     assert receptor.id not in [f.id for f in manager.files]
     manager.delete(receptor.id)
     assert receptor.id in manager.report.value and "not found" in manager.report.value
+    # What the browser's upload button sends.
+    data = (COMPLEX / "ligand.sdf").read_bytes()
+    manager.uploader.value = (
+        {"name": "dropped.sdf", "type": "", "size": len(data), "content": memoryview(data),
+         "last_modified": datetime.now(timezone.utc)},
+    )  # fmt: skip
+    assert "dropped.sdf" in manager.report.value and "no problem found" in manager.report.value
+    assert "dropped.sdf" in [f.name for f in manager.files]
 
 
 def test_async_clients_follow_events_too(server: LiveServer) -> None:
