@@ -37,6 +37,8 @@ class ProgramOrBuiltin(DockingEngine):
     ------
     madlab.errors.ValidationError
         For another ``backend`` value.
+    madlab.errors.EngineUnavailableError
+        For ``backend="program"`` when the program is not found.
     """
 
     #: Environment variable naming the program's executable.
@@ -53,6 +55,13 @@ class ProgramOrBuiltin(DockingEngine):
         self.program: Program = find_program(self.name, self.env_var, dict(env) if env else None)
         self._builtin: DockingEngine | None = None
         self._program: ProgramBackend | None = None
+        if choice == "program" and not self.program.found:
+            raise EngineUnavailableError(
+                self.program.reason,
+                engine=self.name,
+                backend=f"{self.name}-program",
+                hint=f"install {self.name}, set {self.env_var}, or use backend auto or builtin",
+            )
 
     @abstractmethod
     def make_builtin(self) -> DockingEngine:
@@ -84,24 +93,14 @@ class ProgramOrBuiltin(DockingEngine):
         """Both backends, whether each can run here, and why not."""
         return [*self.program_backend.availability(), *self.builtin_availability()]
 
-    def selected(self) -> DockingEngine:
-        """The backend that runs: the program when found (``auto``), or the one asked for.
+    @property
+    def runs_builtin(self) -> bool:
+        """Whether the built-in backend runs (asked for, or ``auto`` without the program)."""
+        return self.choice == "builtin" or (self.choice == "auto" and not self.program.found)
 
-        Raises
-        ------
-        madlab.errors.EngineUnavailableError
-            For ``backend="program"`` when the program is not found.
-        """
-        if self.choice == "builtin" or (self.choice == "auto" and not self.program.found):
-            return self.builtin
-        if not self.program.found:
-            raise EngineUnavailableError(
-                self.program.reason,
-                engine=self.name,
-                backend=f"{self.name}-program",
-                hint=f"install {self.name}, set {self.env_var}, or use backend auto or builtin",
-            )
-        return self.program_backend
+    def selected(self) -> DockingEngine:
+        """The backend that runs: the program when found (``auto``), or the one asked for."""
+        return self.builtin if self.runs_builtin else self.program_backend
 
     def run(
         self,
@@ -115,8 +114,5 @@ class ProgramOrBuiltin(DockingEngine):
 
     def describe(self) -> dict[str, Any]:
         """The choice and what it resolves to, for logs and the CLI."""
-        try:
-            resolved = getattr(self.selected(), "backend", "")
-        except EngineUnavailableError as err:
-            resolved = f"unavailable: {err.message}"
-        return {"engine": self.name, "backend": self.choice, "runs": resolved}
+        runs = f"{self.name}-builtin" if self.runs_builtin else f"{self.name}-program"
+        return {"engine": self.name, "backend": self.choice, "runs": runs}

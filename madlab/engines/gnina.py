@@ -83,11 +83,8 @@ class GninaEngine(ProgramOrBuiltin):
         env: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(backend=backend, env=env)
-        runs_builtin = self.choice == "builtin" or (
-            self.choice == "auto" and not self.program.found
-        )
         self.cnn_scoring, self.pose_sort_order = check_cnn_options(
-            cnn, cnn_scoring, pose_sort_order, builtin=runs_builtin
+            cnn, cnn_scoring, pose_sort_order, builtin=self.runs_builtin
         )
         self.cnn = cnn if isinstance(cnn, str) else tuple(cnn)
         self.cache_dir = cache_dir
@@ -96,7 +93,7 @@ class GninaEngine(ProgramOrBuiltin):
         self.custom_scoring = custom_scoring
         self.atom_terms = atom_terms
         self.timeout = timeout
-        if runs_builtin:
+        if self.runs_builtin:
             _ = self.builtin  # bad options for the built-in backend fail here
 
     def make_builtin(self) -> GninaBuiltin:

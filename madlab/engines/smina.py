@@ -68,7 +68,7 @@ class SminaEngine(ProgramOrBuiltin):
         self.custom_scoring = custom_scoring
         self.atom_terms = atom_terms
         self.timeout = timeout
-        if self.choice == "builtin" or (self.choice == "auto" and not self.program.found):
+        if self.runs_builtin:
             _ = self.builtin  # a custom scoring file the core cannot use fails here
 
     def make_builtin(self) -> SminaBuiltin:
