@@ -44,6 +44,7 @@ from madlab.domain import (
     Pose,
     PreparedLigand,
     PreparedReceptor,
+    ScoringFunction,
 )
 from madlab.engines.maps import MapCache
 from madlab.engines.program_typing import program_receptor_pdbqt
@@ -200,13 +201,9 @@ class SminaBuiltin(VinaEngine):
 
     def scoring_parameters(self, params: DockingParameters) -> DockingParameters:
         """The parameters the core runs with (the custom file's scoring family wins)."""
-        from dataclasses import replace
-
-        from madlab.domain import ScoringFunction
-
         if self.custom is None:
             return params
-        return replace(params, scoring=ScoringFunction(self.custom.scoring))
+        return dataclasses.replace(params, scoring=ScoringFunction(self.custom.scoring))
 
     def run(
         self,
