@@ -402,7 +402,9 @@ class MadlabClient(_Base):
                 "files",
                 params={"name": name or path.name},
                 content=stream,
-                headers={"Content-Type": "application/octet-stream"},
+                # the server may answer (413, 429) before reading the whole body and
+                # drop the connection: never reuse it for the next request
+                headers={"Content-Type": "application/octet-stream", "Connection": "close"},
             )
         return FileInfo.model_validate(response.json())
 
@@ -592,7 +594,7 @@ class AsyncMadlabClient(_Base):
             "files",
             params={"name": name or path.name},
             content=path.read_bytes(),
-            headers={"Content-Type": "application/octet-stream"},
+            headers={"Content-Type": "application/octet-stream", "Connection": "close"},
         )
         return FileInfo.model_validate(response.json())
 

@@ -39,15 +39,21 @@ class FilesHandler(MadlabHandler):
             self.madlab.upload_limit.check(self.caller.user, "upload")
             name = check_file_name(self.get_query_argument("name", None))
         except MadlabError as err:
-            self.send_madlab_error(err)
+            self._refuse_unread(err)
             raise web.Finish() from None
         limit = self.madlab.services.settings.max_upload_bytes
         declared = self.request.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > limit:
-            self.send_madlab_error(self._too_large_error(name, int(declared)))
+            self._refuse_unread(self._too_large_error(name, int(declared)))
             raise web.Finish()
         self._tmpdir = Path(tempfile.mkdtemp(prefix="madlab-upload-"))
         self._sink = (self._tmpdir / name).open("wb")
+
+    def _refuse_unread(self, err: MadlabError) -> None:
+        """Answer before the body is read; the server then drops the connection,
+        so the client is told not to reuse it for its next request."""
+        self.set_header("Connection", "close")
+        self.send_madlab_error(err)
 
     def data_received(self, chunk: bytes) -> None:
         """Write one chunk of the upload, or stop keeping it once over the limit."""
