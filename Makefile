@@ -60,6 +60,9 @@ bench: install
 	$(PY) benchmarks/runtime_celery.py
 	$(PY) benchmarks/runtime_overhead.py
 	$(PY) benchmarks/api_latency.py
+	$(PY) benchmarks/sidechain_repair.py
+	$(PY) benchmarks/screen.py
+	$(PY) benchmarks/redock.py
 
 clean:
 	rm -rf $(VENV) $(REF_VENV) .pytest_cache .mypy_cache .ruff_cache .coverage
