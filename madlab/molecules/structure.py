@@ -10,43 +10,11 @@ import gemmi
 
 from madlab.errors import InputFileError
 from madlab.molecules.formats import detect_format, read_text
+from madlab.molecules.residue_templates import STANDARD_NAMES
 
 #: Residue names of the 20 standard amino acids and their common protonation variants.
-AMINO_ACIDS = frozenset(
-    [
-        "ALA",
-        "ARG",
-        "ASN",
-        "ASP",
-        "CYS",
-        "GLN",
-        "GLU",
-        "GLY",
-        "HIS",
-        "ILE",
-        "LEU",
-        "LYS",
-        "MET",
-        "PHE",
-        "PRO",
-        "SER",
-        "THR",
-        "TRP",
-        "TYR",
-        "VAL",
-        "HID",
-        "HIE",
-        "HIP",
-        "HSD",
-        "HSE",
-        "HSP",
-        "CYX",
-        "CYM",
-        "ASH",
-        "GLH",
-        "LYN",
-        "ARN",
-    ]
+AMINO_ACIDS = STANDARD_NAMES | frozenset(
+    ["HID", "HIE", "HIP", "HSD", "HSE", "HSP", "CYX", "CYM", "ASH", "GLH", "LYN", "ARN"]
 )
 
 
