@@ -146,9 +146,10 @@ def check_box(box: Box, ligand_mol: Any = None) -> list[str]:
     Returns
     -------
     list of str
-        "too small" when the ligand's largest extent plus a margin does not fit
-        in the smallest side; "very large" when a side is over 30 Å or the
-        volume over 27,000 Å³.
+        "too small" when the ligand's largest extent plus a margin is longer
+        than the box's longest side (a stretched ligand lies along the long
+        axis; only a diagonal could still hold it); "very large" when a side is
+        over 30 Å or the volume over 27,000 Å³.
     """
     warnings: list[str] = []
     if ligand_mol is not None and ligand_mol.GetNumConformers() > 0:
@@ -158,10 +159,10 @@ def check_box(box: Box, ligand_mol: Any = None) -> list[str]:
         diffs = pts[:, None, :] - pts[None, :, :]
         extent = float(np.sqrt((diffs**2).sum(axis=2)).max()) if len(pts) > 1 else 0.0
         need = extent + FIT_MARGIN
-        if min(box.size) < need:
+        if max(box.size) < need:
             warnings.append(
                 f"box may be too small for the ligand: its largest extent is {extent:.1f} Å "
-                f"and needs about {need:.1f} Å, the smallest side is {min(box.size):.1f} Å"
+                f"and needs about {need:.1f} Å, the longest side is {max(box.size):.1f} Å"
             )
     if max(box.size) > MAX_SIDE or box.volume > MAX_VOLUME:
         warnings.append(

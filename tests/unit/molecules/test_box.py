@@ -74,6 +74,9 @@ def test_check_box_warns_small_and_large(complex_dir: Path) -> None:
     small = box_from_center_size((27, 7, 3), (5, 5, 5))
     (warning,) = check_box(small, mol)
     assert "too small" in warning
+    # a box around the crystal ligand always holds it, even when one side is short
+    imatinib = Chem.MolFromMolFile(str(complex_dir / "1iep" / "ligand.sdf"))
+    assert check_box(box_from_ligand(imatinib), imatinib) == []
     big = box_from_center_size((27, 7, 3), (40, 20, 20))
     (warning,) = check_box(big)
     assert "very large" in warning and "consider a box around a reference ligand" in warning
