@@ -50,6 +50,7 @@ import vina
 
 from madlab.domain import DockingParameters, LigandResult, Pose
 from madlab.engines.gnina_builtin import GninaBuiltin, rank_poses
+from madlab.engines.receptor_view import program_receptor
 from madlab.engines.vina import VinaEngine
 from madlab.tasks.builtin.redock_benchmark import complex_folders, pose_rmsds, prepare_complex
 
@@ -128,6 +129,16 @@ def run_one(
     row["poses_rescored"] = len(result.poses)
     row["error"] = result.error
     return row
+
+
+def crystal_scores(folders: list[Path], gnina: GninaBuiltin, work: Path) -> dict[str, float]:
+    """The CNN's score of each crystal pose, against the receptor the CNN sees."""
+    out = {}
+    for folder in folders:
+        item = prepare_complex(folder, work / "crystal", keep_hetero="auto")
+        (scores,) = gnina.scorer.score(program_receptor(item.receptor), [item.crystal])
+        out[folder.name] = round(scores.cnn_score, 4)
+    return out
 
 
 def _rate(rows: list[dict[str, Any]], engine: str, key: str) -> float:
@@ -220,11 +231,17 @@ def markdown(rows: list[dict[str, Any]], summary: dict[str, Any], meta: dict[str
         "",
         "## Per complex",
         "",
-        "Top-1 RMSD (Å) per seed; ✓ below 2 Å.",
+        "Top-1 RMSD (Å) per seed; ✓ below 2 Å. *CNNscore* compares the CNN's score of "
+        "the crystal pose with that of gnina's top-1 pose (mean over seeds): where the top-1 "
+        "pose is wrong and scores higher than the crystal pose, the CNN itself prefers it "
+        "(a scoring failure); where the crystal pose scores higher, the search did not "
+        "produce a pose the CNN would rank first (a sampling failure).",
         "",
-        "| complex | heavy atoms | kept hetero | vina | smina | gnina | search (s) | CNN (s) |",
-        "|---|---|---|---|---|---|---|---|",
+        "| complex | heavy atoms | kept hetero | vina | smina | gnina | CNNscore crystal / "
+        "top-1 | search (s) | CNN (s) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
+    crystal = meta.get("crystal_cnnscore", {})
     for name in sorted({r["complex"] for r in rows}):
         these = sorted((r for r in rows if r["complex"] == name), key=lambda r: r["seed"])
 
@@ -236,9 +253,15 @@ def markdown(rows: list[dict[str, Any]], summary: dict[str, Any], meta: dict[str
             return ", ".join(vals)
 
         kept = ", ".join(sorted({h.split(":")[1] for h in these[0]["kept_hetero"]})) or "–"
+        chosen = [r["gnina"]["cnnscore"] for r in these if r["gnina"]["cnnscore"] is not None]
+        versus = (
+            f"{crystal[name]:.2f} / {statistics.fmean(chosen):.2f}"
+            if name in crystal and chosen
+            else "–"
+        )
         lines.append(
             f"| {name} | {these[0]['heavy_atoms']} | {kept} | {cell('vina')} | "
-            f"{cell('smina')} | {cell('gnina')} | "
+            f"{cell('smina')} | {cell('gnina')} | {versus} | "
             f"{statistics.fmean(r['search_s'] for r in these):.0f} | "
             f"{statistics.fmean(r['cnn_s'] for r in these):.0f} |"
         )
@@ -288,6 +311,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"search {row['search_s']} s, CNN {row['cnn_s']} s",
                     flush=True,
                 )
+        crystal = crystal_scores(folders, engines["gnina"], work)
     rows = [done[(f.name, s)] for f in folders for s in args.seeds]
     summary = summarize(rows, args.seeds)
     meta = {
@@ -299,6 +323,7 @@ def main(argv: list[str] | None = None) -> int:
         "exhaustiveness": args.exhaustiveness,
         "cpu": args.cpu,
         "notes": args.notes.read_text() if args.notes else "",
+        "crystal_cnnscore": crystal,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(markdown(rows, summary, meta))
