@@ -20,18 +20,22 @@ from madlab.tasks.dock import DockOutcome, DockRequest, load_example, run_dockin
 
 def _print_results(outcome: DockOutcome, top: int = 3) -> None:
     table = Table(title=f"job {outcome.job_id}: {outcome.status.value}")
-    for col in ("ligand", "rank", "affinity (kcal/mol)", "RMSD to reference (Å)", "engine"):
+    cnn = any("CNNscore" in p.scores for r in outcome.results for p in r.poses)
+    columns = ["ligand", "rank", "affinity (kcal/mol)", *(["CNNscore"] if cnn else [])]
+    for col in (*columns, "RMSD to reference (Å)", "engine"):
         table.add_column(col)
     for r in outcome.results:
         if r.error:
-            table.add_row(r.ligand, "-", "failed", r.error, r.engine)
+            table.add_row(r.ligand, "-", "failed", *([""] if cnn else []), r.error, r.engine)
             continue
         for pose in r.poses[:top]:
             rmsd = "" if pose.rmsd is None else f"{pose.rmsd:.2f}"
+            score = pose.scores.get("CNNscore")
             table.add_row(
                 r.ligand,
                 str(pose.rank),
                 f"{pose.affinity:.2f}",
+                *([f"{score:.3f}" if score is not None else ""] if cnn else []),
                 rmsd,
                 f"{r.engine} ({r.backend} {r.engine_version})",
             )
