@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 REF_VENV ?= .venv-molgrid
 REF_STAMP := $(REF_VENV)/.installed-stamp
 
-.PHONY: install reference-env run demo test lint typecheck unit integration bench clean
+.PHONY: install reference-env node-deps browser run demo test lint typecheck unit integration bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,24 @@ $(REF_STAMP): requirements-molgrid.txt
 
 reference-env: $(REF_STAMP)
 
+# Node tools from package-lock.json: JupyterHub's configurable-http-proxy and
+# playwright-core (driving Debian's Chromium; no browser is downloaded).
+NODE_STAMP := node_modules/.installed-stamp
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+node-deps: $(NODE_STAMP)
+
+# Headless Chromium for the browser tests, from Debian's packages.
+CHROMIUM ?= /usr/bin/chromium
+browser: node-deps
+	@test -x $(CHROMIUM) || { \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null && apt-get install -y -q chromium chromium-driver >/dev/null; }; }
+	@test -x $(CHROMIUM) || { echo "Chromium is missing: install Debian's chromium package (or set CHROMIUM=)"; exit 1; }
+
 ## make run: set up, migrate the store and run the platform on embedded defaults.
 run: install
 	$(VENV)/bin/madlab db upgrade
@@ -44,7 +62,7 @@ typecheck: install
 	$(VENV)/bin/mypy
 
 ## make test: set up and pass every test, with coverage of the core library.
-test: install reference-env lint typecheck
+test: install reference-env browser lint typecheck
 	$(PY) -m pytest --cov=madlab --cov-report=term --cov-fail-under=90 tests
 
 unit: install
