@@ -178,11 +178,17 @@ async def test_pipelines_are_saved_listed_shown_and_checked(api: Any) -> None:
     status, body, _ = await alice.call(
         "POST", "pipelines", saved["id"], "execute", body={"mode": "parallel"}
     )
-    assert status in (202, 503), body
-    if status == 202:
-        assert body["task_id"] == "pipeline"
-        assert body["parameters"]["pipeline_id"] == saved["id"]
-        assert body["parameters"]["spec"]["mode"] == "parallel"
+    assert status == 202, body
+    assert body["task_id"] == "pipeline"
+    assert body["parameters"]["pipeline_id"] == saved["id"]
+    assert body["parameters"]["spec"]["mode"] == "parallel"
+    status, run, _ = await alice.call("GET", "jobs", body["id"])
+    assert status == 200, run
+    assert run["task_id"] == "pipeline" and run["user"] == "alice"
+    assert run["status"] in ("queued", "running", "succeeded", "failed")
+    assert run["history"][0]["to_status"] == "submitted"
+    status, listed, _ = await alice.call("GET", "jobs", task_id="pipeline")
+    assert [j["id"] for j in listed["jobs"]] == [body["id"]]
 
 
 async def test_services_lists_registered_workers(api: Any, jp_serverapp: Any) -> None:
