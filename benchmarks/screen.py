@@ -1,15 +1,22 @@
 """Benchmark: a virtual screen as an ordinary pipeline, end to end.
 
 A library of small, distinct ligands (alkyl and substituted benzenes, made
-with RDKit) is docked into 184L at low exhaustiveness through the built-in
-``screen_library`` pipeline template: the ``pipeline`` job chunks the
-library, submits one ``dock`` job per chunk to the embedded pool, waits, and
-executes the report notebook. Recorded: wall time from submit to the run's
-end, the engine's share (the sum of each ligand's docking seconds as stored
-with its result, over the worker-seconds the pool had), and so the share of
-time spent outside the engine (preparation, the store, scheduling, the
-report). Run ``python benchmarks/screen.py`` for the full 1,000 ligands;
-results go to ``benchmarks/results/screen.md``.
+with RDKit) is docked into 184L (from the shared complexes) at low
+exhaustiveness through the built-in ``screen_library`` pipeline template: the
+run chunks the library, submits one ``dock`` job per chunk to the embedded
+pool, waits, and executes the report notebook.
+
+Recorded: wall time from submit to the run's end, the engine's share (the sum
+of each ligand's docking seconds as stored with its result, over the
+worker-seconds the pool had), and where the rest goes, from the timestamps
+and metrics the store keeps for every job: inside the dock jobs but outside
+the engine (receptor and ligand preparation, measured apart in the same run,
+and the store), the workers' start-up of each job, worker time no dock job
+used (waiting for the first chunk, the last chunks' tail, the report).
+
+``--stop-at HH:MM`` (UTC) cancels a run still going at that time and records
+what it finished. ``--home`` keeps the store for a later look. Results go to
+``benchmarks/results/screen.md``.
 """
 
 from __future__ import annotations
@@ -19,14 +26,18 @@ import datetime as dt
 import itertools
 import os
 import platform
+import shutil
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rdkit import Chem
 
 from madlab.bootstrap import build_services
-from madlab.domain.jobs import JobStatus
+from madlab.domain.jobs import Job, JobStatus
+from madlab.errors import TimedOutError
 from madlab.pipelines.service import PipelineService
 from madlab.pipelines.templates import builtin_template
 from madlab.runtime.local import LocalQueue
@@ -94,96 +105,227 @@ def write_library(path: Path, smiles: list[str]) -> Path:
     return path
 
 
+@dataclass
+class Preparation:
+    """Preparation times measured in this process, apart from the run."""
+
+    receptor_s: float
+    ligand_s: float  # per ligand
+
+
+def measure_preparation(folder: Path, library: Path, sample: int, work: Path) -> Preparation:
+    """Time one receptor preparation and the preparation of ``sample`` ligands."""
+    from madlab.molecules.ligand import prepare_ligands
+    from madlab.molecules.receptor import prepare_receptor
+
+    started = time.perf_counter()
+    prepare_receptor(folder / "receptor.pdb", out_dir=work / "receptor")
+    receptor_s = time.perf_counter() - started
+    subset = work / "sample.sdf"
+    writer = Chem.SDWriter(str(subset))
+    for k, mol in enumerate(Chem.SDMolSupplier(str(library))):
+        if k == sample:
+            break
+        writer.write(mol)
+    writer.close()
+    started = time.perf_counter()
+    prepared = list(prepare_ligands(subset))
+    ligand_s = (time.perf_counter() - started) / max(1, len(prepared))
+    return Preparation(receptor_s=receptor_s, ligand_s=ligand_s)
+
+
+def _span(job: Job, end: dt.datetime) -> float:
+    if job.started_at is None:
+        return 0.0
+    return max(0.0, ((job.finished_at or end) - job.started_at).total_seconds())
+
+
+def analyse(
+    services: Any, run: Job, steps: list[Job], workers: int, end: dt.datetime
+) -> dict[str, Any]:
+    """Where the run's worker-seconds went, from what the store recorded."""
+    engine_s = task_s = 0.0
+    docked = failed = 0
+    for job in steps:
+        task_s += float(job.execution_metrics.get("seconds") or 0.0)
+        with services.store.unit_of_work() as uow:
+            for result in uow.results.for_job(ORG, job.id, with_poses=False):
+                engine_s += float(result.seconds)
+                if result.binding_affinity is not None:
+                    docked += 1
+                else:
+                    failed += 1
+    job_s = sum(_span(j, end) for j in steps)
+    wall = ((run.finished_at or end) - run.created_at).total_seconds()
+    started_steps = [j for j in steps if j.started_at is not None]
+    first_start = min((j.started_at for j in started_steps), default=end)
+    last_end = max((j.finished_at or end for j in started_steps), default=end)
+    return {
+        "docked": docked,
+        "failed": failed,
+        "chunks_done": sum(j.status is JobStatus.SUCCEEDED for j in steps),
+        "chunks": len(steps),
+        "wall": wall,
+        "engine_s": engine_s,
+        "task_s": task_s,
+        "job_s": job_s,
+        "capacity": wall * workers,
+        "before_steps": (first_start - run.created_at).total_seconds(),
+        "after_steps": ((run.finished_at or end) - last_end).total_seconds(),
+    }
+
+
+def table(m: dict[str, Any], prep: Preparation, args: argparse.Namespace) -> list[str]:
+    """The results as Markdown rows."""
+    cap = m["capacity"] or 1.0
+    receptor_prep = prep.receptor_s * m["chunks"]
+    ligand_prep = prep.ligand_s * (m["docked"] + m["failed"])
+    in_task_other = max(0.0, m["task_s"] - m["engine_s"] - receptor_prep - ligand_prep)
+    job_start = max(0.0, m["job_s"] - m["task_s"])
+    idle = max(0.0, cap - m["job_s"])
+
+    def row(label: str, seconds: float) -> str:
+        return f"| {label} | {seconds:.1f} s | {seconds / cap:.1%} |"
+
+    return [
+        "| measure | value |",
+        "| --- | --- |",
+        f"| ligands docked | {m['docked']} of {args.ligands} ({m['failed']} failed) |",
+        f"| dock jobs (chunks) finished | {m['chunks_done']} of {m['chunks']} submitted |",
+        f"| wall time, submit to run end | {m['wall']:.1f} s |",
+        f"| throughput | {m['docked'] / max(m['wall'], 1e-9):.2f} ligands/s |",
+        f"| share of time outside the engine | {1 - m['engine_s'] / cap:.1%} |",
+        f"| share of dock job time outside the engine | "
+        f"{(1 - m['engine_s'] / m['job_s']) if m['job_s'] else 0:.1%} |",
+        "",
+        f"Where the worker-seconds went ({args.workers} docking workers x wall time):",
+        "",
+        "| where | seconds | share |",
+        "| --- | --- | --- |",
+        row("engine (docking time per ligand as stored with its result)", m["engine_s"]),
+        row(
+            f"receptor preparation, once per chunk ({prep.receptor_s:.2f} s each, measured apart)",
+            receptor_prep,
+        ),
+        row(
+            f"ligand preparation ({prep.ligand_s * 1000:.0f} ms per ligand, measured apart)",
+            ligand_prep,
+        ),
+        row(
+            "rest of the dock task: grid maps, box, pose files, artifacts, store writes",
+            in_task_other,
+        ),
+        row("job start in the worker (task loading, limits) and state writes", job_start),
+        row("workers without a dock job (first chunk's wait, the tail, the report)", idle),
+        "",
+        f"Before the first chunk started: {m['before_steps']:.1f} s (the run job's pickup and "
+        f"chunking); after the last chunk ended: {m['after_steps']:.1f} s (the report "
+        "notebook and the run's end).",
+    ]
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--ligands", type=int, default=1000)
     parser.add_argument("--exhaustiveness", type=int, default=1)
     parser.add_argument("--workers", type=int, default=max(2, (os.cpu_count() or 2)))
     parser.add_argument("--chunk-size", type=int, default=50)
+    parser.add_argument(
+        "--pool-workers",
+        type=int,
+        help="processes of the embedded pool (default: --workers; the pipeline run itself "
+        "is coordinated outside the pool)",
+    )
     parser.add_argument("--no-report", action="store_true")
+    parser.add_argument("--home", type=Path, help="keep the store here (default: a temporary one)")
+    parser.add_argument("--stop-at", help="HH:MM UTC: cancel the run then, record what finished")
+    parser.add_argument("--note", default="", help="a sentence recorded above the table")
     args = parser.parse_args()
     folder = COMPLEXES / "184l"
-    with tempfile.TemporaryDirectory() as tmp:
-        library = write_library(Path(tmp) / "library.sdf", library_smiles(args.ligands))
-        settings = Settings.from_env(
-            {
-                "MADLAB_HOME": str(Path(tmp) / "home"),
-                # the pipeline job holds one worker; the others dock
-                "MADLAB_LOCAL_WORKERS": str(args.workers + 1),
-                "MADLAB_ORGANIZATION": ORG,
-            }
-        )
-        services = build_services(settings)
-        with services.store.unit_of_work() as uow:
-            uow.organizations.ensure(ORG)
-        pipelines = PipelineService(services.store, services.jobs)
-        spec = builtin_template("screen_library").model_dump(mode="json", exclude_none=True)
-        spec["steps"][0]["foreach"]["chunk_size"] = args.chunk_size
-        pool = services.queue
-        assert isinstance(pool, LocalQueue)
-        pool.start()
-        try:
-            started = time.perf_counter()
-            run = pipelines.execute(
-                ORG,
-                "bench",
-                spec=spec,
-                inputs={
-                    "receptor": str(folder / "receptor.pdb"),
-                    "library": str(library),
-                    "box_ligand": str(folder / "ligand.sdf"),
-                    "exhaustiveness": args.exhaustiveness,
-                },
-                report=not args.no_report,
-                poll_s=0.5,
-            )
-            final = pipelines.wait(ORG, run.id, timeout=24 * 3600)
-            wall = time.perf_counter() - started
-        finally:
-            pool.close()
-        assert final.status is JobStatus.SUCCEEDED, final.error
-        steps = pipelines.steps(ORG, run.id)
-        engine_s = 0.0
-        docked = 0
-        job_s = 0.0
-        with services.store.unit_of_work() as uow:
-            for job in steps:
-                job_s += float(job.execution_metrics.get("seconds") or 0.0)
-                for result in uow.results.for_job(ORG, job.id, with_poses=False):
-                    engine_s += float(result.seconds)
-                    docked += result.binding_affinity is not None
-        outputs = final.execution_metrics["outputs"]
-        report_s = "yes" if outputs.get("report", {}).get("path") else "no"
-        services.store.dispose()
-    capacity = wall * args.workers
-    body = "\n".join(
-        [
-            f"`python benchmarks/screen.py --ligands {args.ligands} --exhaustiveness "
-            f"{args.exhaustiveness} --workers {args.workers} --chunk-size {args.chunk_size}`, "
-            f"{dt.date.today()}, {platform.machine()}, {os.cpu_count()} CPUs, "
-            f"Python {platform.python_version()}.",
-            "",
-            "| measure | value |",
-            "| --- | --- |",
-            f"| ligands docked | {docked} of {args.ligands} |",
-            f"| dock jobs (chunks) | {len(steps)} |",
-            f"| wall time, submit to run end | {wall:.1f} s |",
-            f"| throughput | {docked / wall:.2f} ligands/s |",
-            f"| docking time per ligand as stored with its result (sum) | {engine_s:.1f} s |",
-            f"| dock job time (sum over jobs) | {job_s:.1f} s |",
-            f"| worker-seconds available ({args.workers} docking workers x wall) | "
-            f"{capacity:.1f} s |",
-            f"| share of time outside the engine | {1 - engine_s / capacity:.1%} |",
-            f"| share of dock job time outside the engine | "
-            f"{(1 - engine_s / job_s) if job_s else 0:.1%} |",
-            f"| report notebook executed | {report_s} |",
-        ]
+    tmp = Path(tempfile.mkdtemp(prefix="madlab-screen-"))
+    home = args.home or tmp / "home"
+    deadline: float | None = None
+    if args.stop_at:
+        now = dt.datetime.now(dt.timezone.utc)
+        hh, mm = (int(x) for x in args.stop_at.split(":"))
+        stop = now.replace(hour=hh, minute=mm, second=0, microsecond=0)
+        if stop <= now:
+            stop += dt.timedelta(days=1)
+        deadline = (stop - now).total_seconds()
+    library = write_library(tmp / "library.sdf", library_smiles(args.ligands))
+    settings = Settings.from_env(
+        {
+            "MADLAB_HOME": str(home),
+            "MADLAB_LOCAL_WORKERS": str(args.pool_workers or args.workers),
+            "MADLAB_ORGANIZATION": ORG,
+        }
     )
+    services = build_services(settings)
+    with services.store.unit_of_work() as uow:
+        uow.organizations.ensure(ORG)
+    pipelines = PipelineService(services.store, services.jobs)
+    spec = builtin_template("screen_library").model_dump(mode="json", exclude_none=True)
+    spec["steps"][0]["foreach"]["chunk_size"] = args.chunk_size
+    pool = services.queue
+    assert isinstance(pool, LocalQueue)
+    pool.start()
+    stopped = False
+    try:
+        run = pipelines.execute(
+            ORG,
+            "bench",
+            spec=spec,
+            inputs={
+                "receptor": str(folder / "receptor.pdb"),
+                "library": str(library),
+                "box_ligand": str(folder / "ligand.sdf"),
+                "exhaustiveness": args.exhaustiveness,
+            },
+            report=not args.no_report,
+            poll_s=0.5,
+        )
+        print(f"run {run.id}, store in {home}", flush=True)
+        try:
+            final = pipelines.wait(ORG, run.id, timeout=deadline or 24 * 3600)
+        except TimedOutError:
+            stopped = True
+            end = dt.datetime.now(dt.timezone.utc)
+            pipelines.cancel(ORG, run.id)
+            final = pipelines.wait(ORG, run.id, timeout=120)
+    finally:
+        pool.close()
+    end = final.finished_at or dt.datetime.now(dt.timezone.utc)
+    steps = pipelines.steps(ORG, run.id)
+    measured = analyse(services, final, steps, args.workers, end)
+    prep = measure_preparation(folder, library, min(args.chunk_size, 20), tmp)
+    services.store.dispose()
+    if args.home is None:
+        shutil.rmtree(tmp, ignore_errors=True)
+    outputs = final.execution_metrics.get("outputs") or {}
+    report = "yes" if (outputs.get("report") or {}).get("path") else "no"
+    command = (
+        f"`nice -n 10 python benchmarks/screen.py --ligands {args.ligands} --exhaustiveness "
+        f"{args.exhaustiveness} --workers {args.workers} --chunk-size {args.chunk_size}"
+        + (f" --pool-workers {args.pool_workers}" if args.pool_workers else "")
+        + (f" --stop-at {args.stop_at}" if args.stop_at else "")
+        + "`"
+    )
+    lines = [
+        f"{command}, {dt.date.today()}, {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}; run status: {final.status.value}"
+        + (" (stopped at the deadline)" if stopped else "")
+        + f"; report notebook executed: {report}.",
+        "",
+    ]
+    if args.note:
+        lines += [args.note, ""]
+    lines += table(measured, prep, args)
+    body = "\n".join(lines)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     header = (
         "# Screen benchmark\n\nA virtual screen run as the `screen_library` pipeline "
         "(see the docstring of `benchmarks/screen.py`). The default is 1,000 ligands; a run "
-        "at another size says so in its command line below.\n"
+        "at another size, or one stopped at a deadline, says so below.\n"
     )
     RESULTS.write_text(f"{header}\n## {args.ligands} ligands\n\n{body}\n")
     print(body)
