@@ -158,7 +158,7 @@ def analyse(
     job_s = sum(_span(j, end) for j in steps)
     wall = ((run.finished_at or end) - run.created_at).total_seconds()
     started_steps = [j for j in steps if j.started_at is not None]
-    first_start = min((j.started_at for j in started_steps), default=end)
+    first_start = min((j.started_at or end for j in started_steps), default=end)
     last_end = max((j.finished_at or end for j in started_steps), default=end)
     return {
         "docked": docked,
