@@ -31,6 +31,9 @@ class SqlJobRepository(JobRepository):
     def __init__(self, session: Session, clock: Callable[[], datetime]) -> None:
         self._session = session
         self._clock = clock
+        # Rows inserted in this transaction: no other transaction sees them
+        # before the commit, so later changes here need no locking read.
+        self._created: dict[str, JobRow] = {}
 
     def add(
         self,
@@ -54,9 +57,12 @@ class SqlJobRepository(JobRepository):
             raise NotFoundError(
                 "organization", organization_id, hint="create it first (organizations.ensure)"
             )
-        new_id = values.job_id(job_id) if job_id is not None else str(uuid.uuid4())
-        if self._session.get(JobRow, new_id) is not None:
-            raise ConflictError(f"job {new_id} already exists", job_id=new_id)
+        if job_id is None:
+            new_id = str(uuid.uuid4())  # random: no need to look for a clash
+        else:
+            new_id = values.job_id(job_id)
+            if self._session.get(JobRow, new_id) is not None:
+                raise ConflictError(f"job {new_id} already exists", job_id=new_id)
         if parent_id is not None:
             parent_id = self._row(organization_id, values.job_id(parent_id, "parent_id")).id
         if pipeline_id is not None:
@@ -90,7 +96,7 @@ class SqlJobRepository(JobRepository):
         self._session.add(row)
         self._session.flush()  # the event's foreign key needs the job row first
         self._session.add(self._event(row, None, JobStatus.SUBMITTED, now, detail))
-        self._session.flush()
+        self._created[new_id] = row
         return to_job(row)
 
     def get(self, organization_id: str, job_id: str) -> Job:
@@ -213,6 +219,7 @@ class SqlJobRepository(JobRepository):
             raise ValidationError(
                 f"limit must be an integer from 1 to {MAX_PAGE}, not {limit!r}", field="limit"
             )
+        self._pending()
         query = select(JobRow).where(JobRow.organization_id == organization_id)
         if status is not None:
             query = query.where(JobRow.status.in_([s.value for s in values.job_statuses(status)]))
@@ -251,11 +258,13 @@ class SqlJobRepository(JobRepository):
     def events(self, organization_id: str, job_id: str) -> builtins.list[JobEvent]:
         """The job's status history, oldest first."""
         row = self._row(organization_id, job_id)
+        self._pending()  # events added in this transaction come too
         query = select(JobEventRow).where(JobEventRow.job_id == row.id).order_by(JobEventRow.id)
         return [to_event(e) for e in self._session.scalars(query)]
 
     def counts(self, organization_id: str) -> dict[JobStatus, int]:
         """Number of jobs per state."""
+        self._pending()
         query = (
             select(JobRow.status, func.count())
             .where(JobRow.organization_id == organization_id)
@@ -267,6 +276,7 @@ class SqlJobRepository(JobRepository):
         self, *, updated_before: datetime, status: JobStatus = JobStatus.RUNNING, limit: int = 100
     ) -> builtins.list[Job]:
         """Jobs of every organization stuck in ``status``, oldest update first."""
+        self._pending()
         query = (
             select(JobRow)
             .where(JobRow.status == values.job_status(status).value)
@@ -286,11 +296,15 @@ class SqlJobRepository(JobRepository):
                 job_id=row.id,
             )
         self._session.delete(row)
+        self._created.pop(row.id, None)
         self._flush(row.id)
 
     # -- helpers -----------------------------------------------------------
 
     def _row(self, organization_id: str, job_id: str, *, lock: bool = False) -> JobRow:
+        created = self._created.get(job_id)
+        if created is not None and created.organization_id == organization_id:
+            return created
         query = select(JobRow).where(JobRow.id == job_id, JobRow.organization_id == organization_id)
         if lock:
             query = query.with_for_update()
@@ -298,6 +312,11 @@ class SqlJobRepository(JobRepository):
         if row is None:
             raise NotFoundError("job", job_id)
         return row
+
+    def _pending(self) -> None:
+        """Write the changes to rows made in this transaction before a query reads them."""
+        if self._created:
+            self._session.flush()
 
     def _refuse_final(self, row: JobRow, action: str) -> None:
         if JobStatus(row.status).is_final:
@@ -308,6 +327,8 @@ class SqlJobRepository(JobRepository):
             )
 
     def _flush(self, job_id: str) -> None:
+        if job_id in self._created:
+            return  # written with the rest of the transaction (see _pending)
         try:
             self._session.flush()
         except StaleDataError as err:

@@ -72,11 +72,7 @@ class SqlTaskDefinitionRepository(TaskDefinitionRepository):
             if row is None or not self._visible(row, organization_id):
                 raise NotFoundError("task", f"{task_id} version {version}")
             return to_task(row)
-        rows = [
-            r
-            for r in self._visible_rows(organization_id, include_deprecated=False)
-            if r.task_id == task_id
-        ]
+        rows = self._visible_rows(organization_id, include_deprecated=False, task_id=task_id)
         if not rows:
             raise NotFoundError("task", task_id, hint="no active version is registered")
         return to_task(max(rows, key=lambda r: version_key(r.version)))
@@ -125,7 +121,11 @@ class SqlTaskDefinitionRepository(TaskDefinitionRepository):
         return row.organization_id is None or row.organization_id == organization_id
 
     def _visible_rows(
-        self, organization_id: str | None, *, include_deprecated: bool
+        self,
+        organization_id: str | None,
+        *,
+        include_deprecated: bool,
+        task_id: str | None = None,
     ) -> builtins.list[TaskDefinitionRow]:
         query = select(TaskDefinitionRow).where(
             or_(
@@ -133,6 +133,8 @@ class SqlTaskDefinitionRepository(TaskDefinitionRepository):
                 TaskDefinitionRow.organization_id == organization_id,
             )
         )
+        if task_id is not None:
+            query = query.where(TaskDefinitionRow.task_id == task_id)
         if not include_deprecated:
             query = query.where(TaskDefinitionRow.status == TaskStatus.ACTIVE.value)
         return list(self._session.scalars(query))
