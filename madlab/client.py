@@ -4,9 +4,12 @@ Used by widgets, notebooks and the CLI. :func:`discover` finds the API and a
 token wherever the code runs:
 
 1. ``MADLAB_API_URL`` and ``MADLAB_API_TOKEN`` (the CLI, scripts, CI);
-2. a JupyterHub user's kernel: ``MADLAB_HUB_SERVICE_URL`` (the madlab hub
-   service) or ``JUPYTERHUB_SERVICE_URL`` (the user's own server), with
-   ``JUPYTERHUB_API_TOKEN``;
+2. a JupyterHub user's kernel, with ``JUPYTERHUB_API_TOKEN``: the madlab hub
+   service at ``MADLAB_HUB_SERVICE_URL``, else at
+   ``<hub>/services/madlab/`` from the hub's public URL
+   (``JUPYTERHUB_PUBLIC_HUB_URL``, set when the hub has a ``public_url``;
+   ``MADLAB_HUB_SERVICE`` names another service), else the user's own server
+   (``JUPYTERHUB_SERVICE_URL``, when it runs the extension itself);
 3. a JupyterLab kernel: the running Jupyter server that started the kernel
    (``JPY_PARENT_PID``), read from its ``jpserver-<pid>.json`` runtime file.
 
@@ -42,6 +45,9 @@ from madlab.errors import (
 
 #: Path of the API under a Jupyter server's base URL.
 API_PATH = "madlab/api/v1"
+
+#: Name of the JupyterHub service serving the API in hub mode (``MADLAB_HUB_SERVICE``).
+HUB_SERVICE = "madlab"
 
 #: Seconds between checks of an event reader's stop flag.
 STOP_POLL_S = 0.25
@@ -142,6 +148,14 @@ def _api_url(base: str) -> str:
     return base if base.endswith(API_PATH) else f"{base}/{API_PATH}"
 
 
+def _hub_service_url(public_hub_url: str, service: str) -> str:
+    """``https://hub.example/hub/`` and ``madlab`` -> ``https://hub.example/services/madlab/``."""
+    base = public_hub_url.rstrip("/")
+    if base.endswith("/hub"):
+        base = base[: -len("/hub")]
+    return f"{base}/services/{service}/"
+
+
 def _running_server(env: Mapping[str, str], runtime_dir: Path | None) -> Connection | None:
     if runtime_dir is None:
         try:
@@ -186,9 +200,16 @@ def discover(
             _api_url(env["MADLAB_API_URL"]), env.get("MADLAB_API_TOKEN") or None, "MADLAB_API_URL"
         )
     hub_token = env.get("JUPYTERHUB_API_TOKEN") or None
-    for var in ("MADLAB_HUB_SERVICE_URL", "JUPYTERHUB_SERVICE_URL"):
-        if env.get(var):
-            return Connection(_api_url(env[var]), hub_token, var)
+    if env.get("MADLAB_HUB_SERVICE_URL"):
+        url = env["MADLAB_HUB_SERVICE_URL"]
+        return Connection(_api_url(url), hub_token, "MADLAB_HUB_SERVICE_URL")
+    if hub_token and env.get("JUPYTERHUB_PUBLIC_HUB_URL"):
+        service = env.get("MADLAB_HUB_SERVICE") or HUB_SERVICE
+        url = _hub_service_url(env["JUPYTERHUB_PUBLIC_HUB_URL"], service)
+        return Connection(_api_url(url), hub_token, "JUPYTERHUB_PUBLIC_HUB_URL")
+    if env.get("JUPYTERHUB_SERVICE_URL"):
+        url = env["JUPYTERHUB_SERVICE_URL"]
+        return Connection(_api_url(url), hub_token, "JUPYTERHUB_SERVICE_URL")
     found = _running_server(env, runtime_dir)
     if found is not None:
         return found
