@@ -13,6 +13,22 @@ from madlab.domain.jobs import Job, JobEvent, JobStatus
 from madlab.domain.paging import Page
 from madlab.domain.results import StoredResult
 
+#: Orders of a job listing (``sort=``) and what each means; ties are broken
+#: by the newest job first, then by id, so that every order is total.
+JOB_SORTS: dict[str, str] = {
+    "-created_at": "newest first (the default)",
+    "created_at": "oldest first",
+    "-updated_at": "most recently changed first",
+    "updated_at": "least recently changed first",
+    "status": "by status name from A to Z",
+    "-status": "by status name from Z to A",
+    "-priority": "highest priority first",
+    "priority": "lowest priority first",
+}
+
+#: The order of a listing that names none.
+DEFAULT_JOB_SORT = "-created_at"
+
 
 class JobRepository(ABC):
     """Task executions (jobs) of one store, always scoped to an organization.
@@ -179,8 +195,9 @@ class JobRepository(ABC):
         text: str | None = None,
         limit: int = 50,
         after: str | None = None,
+        sort: str = DEFAULT_JOB_SORT,
     ) -> Page[Job]:
-        """One page of the organization's jobs, newest first.
+        """One page of the organization's jobs, newest first unless ``sort`` says otherwise.
 
         Parameters
         ----------
@@ -197,13 +214,22 @@ class JobRepository(ABC):
         limit
             Page size, 1 to 1000.
         after
-            ``next_cursor`` of the previous page.
+            ``next_cursor`` of the previous page (of the same ``sort``).
+        sort
+            One of :data:`JOB_SORTS`.
 
         Returns
         -------
         Page[Job]
-            The jobs and the cursor of the next page (keyset pagination: a
-            job submitted meanwhile never shifts or repeats a page).
+            The jobs and the cursor of the next page (keyset pagination on
+            the sort key: a job submitted meanwhile never shifts or repeats
+            a page).
+
+        Raises
+        ------
+        madlab.errors.ValidationError
+            An unknown ``sort`` (field ``sort``, naming the allowed ones), a
+            ``limit`` out of range, or a cursor of another listing.
         """
 
     @abstractmethod

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, tuple_
+from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -16,13 +16,43 @@ from madlab.domain.jobs import Job, JobEvent, JobStatus, check_transition
 from madlab.domain.paging import Page
 from madlab.errors import ConflictError, NotFoundError, ValidationError
 from madlab.store import values
-from madlab.store.cursor import decode_cursor, encode_cursor
+from madlab.store.cursor import KeyKind, decode_keyset, encode_keyset
 from madlab.store.mapping import to_event, to_job
 from madlab.store.models import JobEventRow, JobRow, OrganizationRow, PipelineRow
-from madlab.store.ports.jobs import JobRepository
+from madlab.store.ports.jobs import DEFAULT_JOB_SORT, JOB_SORTS, JobRepository
 
 #: Largest page a listing returns.
 MAX_PAGE = 1000
+
+#: One part of a sort key: the column, whether it descends, and its kind.
+_Term = tuple[Any, bool, KeyKind]
+
+_NEWEST: tuple[_Term, ...] = ((JobRow.created_at, True, "time"), (JobRow.id, True, "text"))
+
+#: The sort key of each order of :data:`JOB_SORTS`; the id ends every key.
+SORT_KEYS: dict[str, tuple[_Term, ...]] = {
+    "-created_at": _NEWEST,
+    "created_at": ((JobRow.created_at, False, "time"), (JobRow.id, False, "text")),
+    "-updated_at": ((JobRow.updated_at, True, "time"), (JobRow.id, True, "text")),
+    "updated_at": ((JobRow.updated_at, False, "time"), (JobRow.id, False, "text")),
+    "status": ((JobRow.status, False, "text"), *_NEWEST),
+    "-status": ((JobRow.status, True, "text"), *_NEWEST),
+    "-priority": ((JobRow.priority, True, "int"), *_NEWEST),
+    "priority": ((JobRow.priority, False, "int"), *_NEWEST),
+}
+assert set(SORT_KEYS) == set(JOB_SORTS)
+
+
+def _after_key(terms: tuple[_Term, ...], key: list[Any]) -> ColumnElement[bool]:
+    """Rows that come after ``key`` in the order of ``terms``."""
+    if len({desc for _, desc, _ in terms}) == 1:  # one direction: a row-value comparison
+        columns, values = tuple_(*(c for c, _, _ in terms)), tuple_(*key)
+        return columns < values if terms[0][1] else columns > values
+    clauses = []
+    for i, (column, desc, _) in enumerate(terms):
+        equal = [c == v for (c, _, _), v in zip(terms[:i], key[:i], strict=True)]
+        clauses.append(and_(*equal, column < key[i] if desc else column > key[i]))
+    return or_(*clauses)
 
 
 class SqlJobRepository(JobRepository):
@@ -213,11 +243,20 @@ class SqlJobRepository(JobRepository):
         text: str | None = None,
         limit: int = 50,
         after: str | None = None,
+        sort: str = DEFAULT_JOB_SORT,
     ) -> Page[Job]:
-        """One page of jobs, newest first (keyset on ``(created_at, id)``)."""
+        """One page of jobs in the order ``sort`` (keyset on its sort key)."""
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
             raise ValidationError(
                 f"limit must be an integer from 1 to {MAX_PAGE}, not {limit!r}", field="limit"
+            )
+        terms = SORT_KEYS.get(sort)
+        if terms is None:
+            raise ValidationError(
+                f"jobs cannot be sorted by {sort!r}",
+                field="sort",
+                hint="use one of: " + ", ".join(JOB_SORTS),
+                allowed=list(JOB_SORTS),
             )
         self._pending()
         query = select(JobRow).where(JobRow.organization_id == organization_id)
@@ -246,13 +285,16 @@ class SqlJobRepository(JobRepository):
                 )
             )
         if after is not None:
-            created_at, last_id = decode_cursor(after)
-            query = query.where(tuple_(JobRow.created_at, JobRow.id) < (created_at, last_id))
-        query = query.order_by(JobRow.created_at.desc(), JobRow.id.desc()).limit(limit + 1)
-        rows = list(self._session.scalars(query))
+            key = decode_keyset(after, sort, tuple(kind for _, _, kind in terms))
+            query = query.where(_after_key(terms, key))
+        order = [c.desc() if desc else c.asc() for c, desc, _ in terms]
+        rows = list(self._session.scalars(query.order_by(*order).limit(limit + 1)))
         more = len(rows) > limit
         rows = rows[:limit]
-        cursor = encode_cursor(rows[-1].created_at, rows[-1].id) if more else None
+        cursor = None
+        if more:
+            last = rows[-1]
+            cursor = encode_keyset(sort, [getattr(last, c.key) for c, _, _ in terms])
         return Page(items=[to_job(r) for r in rows], next_cursor=cursor)
 
     def events(self, organization_id: str, job_id: str) -> builtins.list[JobEvent]:

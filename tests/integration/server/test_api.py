@@ -224,3 +224,45 @@ async def test_user_in_no_organization_is_refused(api: Any) -> None:
     status, body, _ = await api("tok-nobody").call("GET", "tasks")
     assert status == 403
     assert "org-" in body["error"]["hint"]
+
+
+async def test_jobs_are_sorted_and_paged_in_that_order(api: Any) -> None:
+    carol = api("tok-carol")
+    jobs = []
+    for priority in ("standard", "high", "standard"):
+        status, body, _ = await carol.call(
+            "POST",
+            "tasks",
+            "dock",
+            "execute",
+            body={"params": _dock_params(), "priority": priority},
+        )
+        assert status == 202, body
+        jobs.append(body)
+    newest_first = [j["id"] for j in reversed(jobs)]
+
+    async def pages(sort: str) -> list[str]:
+        listed: list[str] = []
+        cursor = None
+        while True:
+            query = {"sort": sort, "limit": "1", **({"after": cursor} if cursor else {})}
+            status, page, _ = await carol.call("GET", "jobs", **query)
+            assert status == 200, page
+            listed += [j["id"] for j in page["jobs"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                return listed
+
+    assert await pages("-created_at") == newest_first
+    assert await pages("created_at") == [j["id"] for j in jobs]
+    high = jobs[1]["id"]
+    assert await pages("-priority") == [high] + [i for i in newest_first if i != high]
+    assert await pages("priority") == [i for i in newest_first if i != high] + [high]
+
+    status, body, _ = await carol.call("GET", "jobs", sort="name")
+    assert status == 422
+    assert body["error"]["field"] == "sort"
+    assert "-created_at" in body["error"]["hint"] and "-priority" in body["error"]["hint"]
+    status, first, _ = await carol.call("GET", "jobs", sort="status", limit="1")
+    status, body, _ = await carol.call("GET", "jobs", sort="-priority", after=first["next_cursor"])
+    assert status == 422 and body["error"]["field"] == "after"

@@ -122,3 +122,71 @@ def test_bad_listing_arguments_name_the_field(
     with pytest.raises(ValidationError) as info, store.unit_of_work() as uow:
         uow.jobs.list(org, **filters)  # type: ignore[arg-type]
     assert info.value.field == field
+
+
+def _sorted_expectation(jobs: list[Job], sort: str) -> list[str]:
+    """The order a user expects for ``sort``, ties by newest then id (descending)."""
+    newest = sorted(jobs, key=lambda j: (j.created_at, j.id), reverse=True)
+    keys: dict[str, Callable[[Job], object]] = {
+        "created_at": lambda j: j.created_at,
+        "updated_at": lambda j: j.updated_at,
+        "status": lambda j: j.status.value,
+        "priority": lambda j: j.priority,
+    }
+    name = sort.lstrip("-")
+    if name in ("created_at", "updated_at"):
+        ordered = sorted(jobs, key=lambda j: (keys[name](j), j.id), reverse=sort.startswith("-"))
+    else:  # stable sort of the newest-first list keeps that order within one key
+        ordered = sorted(newest, key=keys[name], reverse=sort.startswith("-"))  # type: ignore[arg-type]
+    return [j.id for j in ordered]
+
+
+@pytest.mark.parametrize(
+    "sort",
+    [
+        "-created_at",
+        "created_at",
+        "-updated_at",
+        "updated_at",
+        "status",
+        "-status",
+        "-priority",
+        "priority",
+    ],
+)
+@pytest.mark.parametrize("step_ms", [1, 0], ids=["distinct-times", "same-time"])
+def test_every_sort_pages_through_the_full_ordered_list_with_ties(
+    make_store: Callable[..., Store], sort: str, step_ms: int
+) -> None:
+    store = make_store(clock=StepClock(timedelta(milliseconds=step_ms)))
+    with store.unit_of_work() as uow:
+        org = uow.organizations.ensure("acme").id
+    jobs = [_add(store, org, priority=i % 3) for i in range(17)]  # many equal priorities
+    moves = {1: JobStatus.QUEUED, 4: JobStatus.CANCELLED, 7: JobStatus.QUEUED, 9: JobStatus.QUEUED}
+    with store.unit_of_work() as uow:
+        for i, status in moves.items():
+            jobs[i] = uow.jobs.transition(org, jobs[i].id, status)  # changes updated_at
+    pages = _all_pages(store, org, limit=4, sort=sort)
+    assert [len(p) for p in pages] == [4, 4, 4, 4, 1]
+    assert [j.id for page in pages for j in page] == _sorted_expectation(jobs, sort)
+
+
+def test_a_cursor_of_one_sort_is_refused_by_another(store: Store, org: str) -> None:
+    for _ in range(3):
+        _add(store, org)
+    with store.unit_of_work() as uow:
+        cursor = uow.jobs.list(org, limit=1, sort="status").next_cursor
+        assert cursor is not None
+        with pytest.raises(ValidationError) as info:
+            uow.jobs.list(org, limit=1, sort="-priority", after=cursor)
+    assert info.value.field == "after"
+    assert "sorted by 'status'" in info.value.message
+
+
+def test_an_unknown_sort_names_the_field_and_the_allowed_orders(store: Store, org: str) -> None:
+    with pytest.raises(ValidationError) as info, store.unit_of_work() as uow:
+        uow.jobs.list(org, sort="name")
+    assert info.value.field == "sort"
+    assert info.value.hint is not None
+    for allowed in ("-created_at", "created_at", "-updated_at", "status", "-priority"):
+        assert allowed in info.value.hint
