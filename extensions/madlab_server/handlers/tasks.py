@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 
@@ -16,19 +17,20 @@ LISTING_TTL_S = 2.0
 
 
 class _Listings:
-    """Recent task listings as JSON, in the server context's cache."""
+    """Recent task listings as JSON with their ETag, in the server context's cache."""
 
     @staticmethod
-    def get(ctx: ServerContext, key: tuple[str, str | None]) -> str | None:
+    def get(ctx: ServerContext, key: tuple[str, str | None]) -> tuple[bytes, str] | None:
         hit = ctx.cache.get(("tasks", *key))
         if hit is None or time.monotonic() - hit[0] > LISTING_TTL_S:
             return None
-        body: str = hit[1]
-        return body
+        return hit[1], hit[2]
 
     @staticmethod
-    def put(ctx: ServerContext, key: tuple[str, str | None], body: str) -> None:
-        ctx.cache[("tasks", *key)] = (time.monotonic(), body)
+    def put(ctx: ServerContext, key: tuple[str, str | None], body: bytes) -> tuple[bytes, str]:
+        etag = '"' + hashlib.sha1(body, usedforsecurity=False).hexdigest() + '"'
+        ctx.cache[("tasks", *key)] = (time.monotonic(), body, etag)
+        return body, etag
 
     @staticmethod
     def drop(ctx: ServerContext, organization_id: str) -> None:
@@ -42,22 +44,33 @@ _listings = _Listings()
 class TasksHandler(MadlabHandler):
     """``GET /tasks`` and ``POST /tasks``."""
 
-    def get(self) -> None:
+    _etag: str | None = None
+
+    async def get(self) -> None:
         """Definitions the caller's organization sees, optionally of one category.
 
-        The listing is kept for a short while per organization and category
-        (:data:`LISTING_TTL_S`), and dropped when the organization registers a task.
+        The listing is kept serialized, with its ETag, for a short while per
+        organization and category (:data:`LISTING_TTL_S`), and dropped when
+        the organization registers a task. A client that sends the ETag back
+        in ``If-None-Match`` gets a 304 without a body.
         """
         category = self.get_query_argument("category", None) or None
         key = (self.caller.organization_id, category)
         cached = _listings.get(self.madlab, key)
         if cached is None:
-            tasks = self.madlab.services.tasks.list(
-                organization_id=self.caller.organization_id, category=category
+            tasks = await self.madlab.run_blocking(
+                self.madlab.services.tasks.list,
+                organization_id=self.caller.organization_id,
+                category=category,
             )
-            cached = json.dumps({"tasks": [definition_to_dict(t) for t in tasks]})
-            _listings.put(self.madlab, key, cached)
-        self.finish(cached)
+            body = json.dumps({"tasks": [definition_to_dict(t) for t in tasks]}).encode()
+            cached = _listings.put(self.madlab, key, body)
+        self._etag = cached[1]
+        self.finish(cached[0])
+
+    def compute_etag(self) -> str | None:
+        """The cached listing's ETag (no hashing of the body per request)."""
+        return self._etag or super().compute_etag()
 
     def post(self) -> None:
         """Register a task or a new version of one (organization admins only)."""
@@ -86,11 +99,16 @@ class TaskHandler(MadlabHandler):
 class TaskExecuteHandler(MadlabHandler):
     """``POST /tasks/{task_id}/execute``: submit a job (202)."""
 
-    def post(self, task_id: str) -> None:
-        """Validate the parameters against the task's schema and queue a job."""
+    async def post(self, task_id: str) -> None:
+        """Validate the parameters against the task's schema and queue a job.
+
+        The submission (schema check, store writes, queueing) runs in the
+        store's threads, off the event loop.
+        """
         self.madlab.execute_limit.check(self.caller.user, "execute request")
         request = parse(ExecuteRequest, self.json_body())
-        job = self.madlab.services.jobs.submit(
+        job = await self.madlab.run_blocking(
+            self.madlab.services.jobs.submit,
             self.caller.organization_id,
             self.caller.user,
             task_id,
