@@ -141,7 +141,9 @@ class MadlabExtension(ExtensionApp):
         self.handlers.extend((f"/{API_PREFIX}/{path}", handler) for path, handler in ROUTES)
 
     async def stop_extension(self) -> None:
-        """Stop the embedded workers with the server."""
+        """Stop the embedded workers and the store threads with the server."""
         context: ServerContext | None = self.settings.get("madlab")
+        if context is not None:
+            context.close()
         if context is not None and self.start_workers:
             context.services.queue.close()
