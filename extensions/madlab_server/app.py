@@ -15,6 +15,8 @@ from madlab_server.context import ServerContext
 from madlab_server.files import FileCatalog
 from madlab_server.handlers import events, files, jobs, pipelines, services, spec, tasks
 from madlab_server.identity import OrganizationPolicy
+from madlab_server.metrics import SETTINGS_KEY as METRICS_KEY
+from madlab_server.metrics import ApiMetrics, MetricsHandler
 from madlab_server.pipelines import pipelines_for
 from madlab_server.ratelimit import RateLimiter
 
@@ -43,6 +45,7 @@ ROUTES: list[tuple[str, Any]] = [
     ("services", services.ServicesHandler),
     ("events", events.EventsHandler),
     ("openapi.json", spec.OpenAPIHandler),
+    ("metrics", MetricsHandler),
 ]
 
 
@@ -132,6 +135,7 @@ class MadlabExtension(ExtensionApp):
             upload_limit=RateLimiter(self.upload_rate),
         )
         self.settings["madlab"] = context
+        self.settings[METRICS_KEY] = ApiMetrics(core, ROUTES)
         if self.start_workers:
             core.queue.start()
         self.log.info("madlab API at /%s (store %s)", API_PREFIX, settings.database_url)
@@ -139,6 +143,8 @@ class MadlabExtension(ExtensionApp):
     def initialize_handlers(self) -> None:
         """Mount every route under ``<base_url>/madlab/api/v1``."""
         self.handlers.extend((f"/{API_PREFIX}/{path}", handler) for path, handler in ROUTES)
+        if self.serverapp is not None:  # None only for an extension that was never linked
+            self.settings[METRICS_KEY].install(self.serverapp.web_app)
 
     async def stop_extension(self) -> None:
         """Stop the embedded workers and the store threads with the server."""
