@@ -47,12 +47,24 @@ browser: node-deps
 	  { apt-get update -q >/dev/null && apt-get install -y -q chromium chromium-driver >/dev/null; }; }
 	@test -x $(CHROMIUM) || { echo "Chromium is missing: install Debian's chromium package (or set CHROMIUM=)"; exit 1; }
 
-## make run: set up, migrate the store and run the platform on embedded defaults.
-run: install
+## make run: set up, migrate the store and start the multi-tenant hub on embedded
+## defaults (SQLite, embedded workers) at http://127.0.0.1:8000, in the foreground.
+## The madlab service gets every MADLAB_* variable set here (distributed mode: README).
+run: install node-deps
+	$(VENV)/bin/madlab db upgrade
+	@echo ""
+	@echo "madlab on JupyterHub: http://127.0.0.1:8000  (Ctrl-C stops it)"
+	@echo "  organization alpha: alice / alice-demo (admin), bob / bob-demo"
+	@echo "  organization beta:  carol / carol-demo"
+	@echo "  hub admin, admin of both: admin / admin-demo"
+	@echo "  API: http://127.0.0.1:8000/services/madlab/madlab/api/v1/  (browser: open /services/madlab/login once)"
+	@echo ""
+	$(VENV)/bin/jupyterhub -f hub-config/jupyterhub_config.py
+
+## make demo: the one-shot command-line example (redocks imatinib into 1IEP).
+demo: install
 	$(VENV)/bin/madlab db upgrade
 	$(VENV)/bin/madlab demo
-
-demo: run
 
 lint: install
 	$(VENV)/bin/ruff check madlab extensions tests benchmarks
