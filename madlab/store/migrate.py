@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from madlab.errors import StoreError
 from madlab.store.engine import create_store_engine
 from madlab.store.models import Base
+from madlab.store.models.jobs import SEARCH_INDEX
 
 #: The folder that holds ``env.py`` and ``versions/`` (installed with the package).
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -86,14 +87,22 @@ def schema_differences(database_url: str | Engine) -> list[Any]:
     """Differences between the database's schema and the models (empty when equal).
 
     Uses Alembic's ``compare_metadata``; each item is one of its diff tuples.
+    The PostgreSQL-only trigram index of the job text search
+    (:data:`madlab.store.models.jobs.SEARCH_INDEX`), which the models cannot
+    describe portably, is left out of the comparison.
     """
 
     def compare(engine: Engine) -> list[Any]:
         with engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            opts = {"compare_type": True, "include_object": _compared}
+            context = MigrationContext.configure(conn, opts=opts)
             return list(compare_metadata(context, Base.metadata))
 
     return _with_engine(database_url, compare)
+
+
+def _compared(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    return not (type_ == "index" and name == SEARCH_INDEX)
 
 
 def _run_command(database_url: str | Engine, run: Callable[[Config], None]) -> None:

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    CheckConstraint,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+    literal_column,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from madlab.domain.jobs import JobStatus
@@ -19,9 +29,12 @@ class JobRow(Base):
     """One task execution.
 
     The indexes serve the job listings: by organization newest first (keyset
-    on ``(created_at, id)``), filtered by status, task or engine, and the
-    recovery scan of stale running jobs. ``version`` guards concurrent writers
-    (optimistic locking).
+    on ``(created_at, id)``), filtered by status, task or engine, sorted by
+    update time or priority, and the recovery scan of stale running jobs. On
+    PostgreSQL a trigram index (:data:`SEARCH_INDEX`, made by migration 0003
+    where ``pg_trgm`` is available) serves the text search over
+    :func:`search_text`. ``version`` guards concurrent writers (optimistic
+    locking).
     """
 
     __tablename__ = "task_executions"
@@ -36,9 +49,23 @@ class JobRow(Base):
             "created_at",
             "id",
         ),
-        Index("ix_task_executions_org_task_created", "organization_id", "task_id", "created_at"),
         Index(
-            "ix_task_executions_org_engine_created", "organization_id", "engine_used", "created_at"
+            "ix_task_executions_org_task_created", "organization_id", "task_id", "created_at", "id"
+        ),
+        Index(
+            "ix_task_executions_org_engine_created",
+            "organization_id",
+            "engine_used",
+            "created_at",
+            "id",
+        ),
+        Index("ix_task_executions_org_updated", "organization_id", "updated_at", "id"),
+        Index(
+            "ix_task_executions_org_priority_created",
+            "organization_id",
+            "priority",
+            "created_at",
+            "id",
         ),
         Index("ix_task_executions_status_updated", "status", "updated_at"),
         Index("ix_task_executions_parent", "parent_id"),
@@ -92,3 +119,25 @@ class JobEventRow(Base):
     to_status: Mapped[str] = mapped_column(String(16))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+#: Name of the PostgreSQL-only trigram index of the job text search.
+SEARCH_INDEX = "ix_task_executions_search"
+
+#: Its SQL expression; :func:`search_text` builds the same one, so that the
+#: planner uses the index.
+SEARCH_SQL = "(id || ' ' || coalesce(name, '') || ' ' || task_id || ' ' || user_name)"
+
+
+def search_text() -> ColumnElement[str]:
+    """What the text filter of a job listing searches: id, name, task and user, in one text."""
+    space: ColumnElement[str] = literal_column("' '")
+    return (
+        JobRow.id
+        + space
+        + func.coalesce(JobRow.name, literal_column("''"))
+        + space
+        + JobRow.task_id
+        + space
+        + JobRow.user_name
+    )

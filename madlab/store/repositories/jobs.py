@@ -19,6 +19,7 @@ from madlab.store import values
 from madlab.store.cursor import KeyKind, decode_keyset, encode_keyset
 from madlab.store.mapping import to_event, to_job
 from madlab.store.models import JobEventRow, JobRow, OrganizationRow, PipelineRow
+from madlab.store.models.jobs import search_text
 from madlab.store.ports.jobs import DEFAULT_JOB_SORT, JOB_SORTS, JobRepository
 
 #: Largest page a listing returns.
@@ -276,14 +277,7 @@ class SqlJobRepository(JobRepository):
             query = query.where(JobRow.created_at < values.aware(until, "until"))
         if text:
             pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            query = query.where(
-                or_(
-                    *(
-                        column.ilike(pattern, escape="\\")
-                        for column in (JobRow.id, JobRow.name, JobRow.task_id, JobRow.user_name)
-                    )
-                )
-            )
+            query = query.where(search_text().ilike(pattern, escape="\\"))
         if after is not None:
             key = decode_keyset(after, sort, tuple(kind for _, _, kind in terms))
             query = query.where(_after_key(terms, key))

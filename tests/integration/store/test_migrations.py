@@ -83,3 +83,27 @@ def test_check_asks_for_an_upgrade_until_migrated(database_url: str) -> None:
         assert store.current_revision() == head_revision()
     finally:
         store.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_postgres_gets_the_trigram_index_of_the_job_text_search(database_url: str) -> None:
+    store = Store(database_url)
+    try:
+        with store.engine.connect() as conn:
+            available = conn.exec_driver_sql(
+                "SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'"
+            ).first()
+        if available is None:
+            pytest.skip("pg_trgm is not installed on this PostgreSQL server")
+        upgrade(store.engine)
+        with store.engine.connect() as conn:
+            indexes = conn.exec_driver_sql(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_task_executions_search' "
+                "AND schemaname = current_schema()"
+            ).all()
+        assert len(indexes) == 1
+        assert "gin" in indexes[0][0] and "gin_trgm_ops" in indexes[0][0]
+        assert schema_differences(store.engine) == []
+    finally:
+        store.dispose()
