@@ -13,17 +13,18 @@ from madlab.domain.jobs import Job, JobEvent, JobStatus
 from madlab.domain.paging import Page
 from madlab.domain.results import StoredResult
 
-#: Orders of a job listing (``sort=``) and what each means; ties are broken
-#: by the newest job first, then by id, so that every order is total.
+#: Orders of a job listing (``sort=``) and what each means. Ties are broken
+#: by creation time, then id, in the same direction, so that every order is
+#: total and each page is one index range.
 JOB_SORTS: dict[str, str] = {
     "-created_at": "newest first (the default)",
     "created_at": "oldest first",
     "-updated_at": "most recently changed first",
     "updated_at": "least recently changed first",
-    "status": "by status name from A to Z",
-    "-status": "by status name from Z to A",
-    "-priority": "highest priority first",
-    "priority": "lowest priority first",
+    "status": "by status name from A to Z, oldest first within one",
+    "-status": "by status name from Z to A, newest first within one",
+    "-priority": "highest priority first, newest first within one",
+    "priority": "lowest priority first, oldest first within one",
 }
 
 #: The order of a listing that names none.

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -25,35 +25,23 @@ from madlab.store.ports.jobs import DEFAULT_JOB_SORT, JOB_SORTS, JobRepository
 #: Largest page a listing returns.
 MAX_PAGE = 1000
 
-#: One part of a sort key: the column, whether it descends, and its kind.
-_Term = tuple[Any, bool, KeyKind]
-
-_NEWEST: tuple[_Term, ...] = ((JobRow.created_at, True, "time"), (JobRow.id, True, "text"))
-
-#: The sort key of each order of :data:`JOB_SORTS`; the id ends every key.
-SORT_KEYS: dict[str, tuple[_Term, ...]] = {
-    "-created_at": _NEWEST,
-    "created_at": ((JobRow.created_at, False, "time"), (JobRow.id, False, "text")),
-    "-updated_at": ((JobRow.updated_at, True, "time"), (JobRow.id, True, "text")),
-    "updated_at": ((JobRow.updated_at, False, "time"), (JobRow.id, False, "text")),
-    "status": ((JobRow.status, False, "text"), *_NEWEST),
-    "-status": ((JobRow.status, True, "text"), *_NEWEST),
-    "-priority": ((JobRow.priority, True, "int"), *_NEWEST),
-    "priority": ((JobRow.priority, False, "int"), *_NEWEST),
+#: The columns of each order of :data:`JOB_SORTS` and whether it descends.
+#: Every key ends with the creation time and the id, in the same direction as
+#: its first column, so that each order is total and one index range serves
+#: every page (a row-value comparison, no OR of terms).
+SORT_KEYS: dict[str, tuple[tuple[Any, ...], bool]] = {
+    "-created_at": ((JobRow.created_at, JobRow.id), True),
+    "created_at": ((JobRow.created_at, JobRow.id), False),
+    "-updated_at": ((JobRow.updated_at, JobRow.id), True),
+    "updated_at": ((JobRow.updated_at, JobRow.id), False),
+    "status": ((JobRow.status, JobRow.created_at, JobRow.id), False),
+    "-status": ((JobRow.status, JobRow.created_at, JobRow.id), True),
+    "-priority": ((JobRow.priority, JobRow.created_at, JobRow.id), True),
+    "priority": ((JobRow.priority, JobRow.created_at, JobRow.id), False),
 }
 assert set(SORT_KEYS) == set(JOB_SORTS)
 
-
-def _after_key(terms: tuple[_Term, ...], key: list[Any]) -> ColumnElement[bool]:
-    """Rows that come after ``key`` in the order of ``terms``."""
-    if len({desc for _, desc, _ in terms}) == 1:  # one direction: a row-value comparison
-        columns, values = tuple_(*(c for c, _, _ in terms)), tuple_(*key)
-        return columns < values if terms[0][1] else columns > values
-    clauses = []
-    for i, (column, desc, _) in enumerate(terms):
-        equal = [c == v for (c, _, _), v in zip(terms[:i], key[:i], strict=True)]
-        clauses.append(and_(*equal, column < key[i] if desc else column > key[i]))
-    return or_(*clauses)
+_KINDS: dict[str, KeyKind] = {"created_at": "time", "updated_at": "time", "priority": "int"}
 
 
 class SqlJobRepository(JobRepository):
@@ -251,14 +239,14 @@ class SqlJobRepository(JobRepository):
             raise ValidationError(
                 f"limit must be an integer from 1 to {MAX_PAGE}, not {limit!r}", field="limit"
             )
-        terms = SORT_KEYS.get(sort)
-        if terms is None:
+        if sort not in SORT_KEYS:
             raise ValidationError(
                 f"jobs cannot be sorted by {sort!r}",
                 field="sort",
                 hint="use one of: " + ", ".join(JOB_SORTS),
                 allowed=list(JOB_SORTS),
             )
+        columns, descending = SORT_KEYS[sort]
         self._pending()
         query = select(JobRow).where(JobRow.organization_id == organization_id)
         if status is not None:
@@ -279,16 +267,16 @@ class SqlJobRepository(JobRepository):
             pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             query = query.where(search_text().ilike(pattern, escape="\\"))
         if after is not None:
-            key = decode_keyset(after, sort, tuple(kind for _, _, kind in terms))
-            query = query.where(_after_key(terms, key))
-        order = [c.desc() if desc else c.asc() for c, desc, _ in terms]
+            key = decode_keyset(after, sort, tuple(_KINDS.get(c.key, "text") for c in columns))
+            row_key, values_ = tuple_(*columns), tuple_(*key)
+            query = query.where(row_key < values_ if descending else row_key > values_)
+        order = [c.desc() if descending else c.asc() for c in columns]
         rows = list(self._session.scalars(query.order_by(*order).limit(limit + 1)))
         more = len(rows) > limit
         rows = rows[:limit]
         cursor = None
         if more:
-            last = rows[-1]
-            cursor = encode_keyset(sort, [getattr(last, c.key) for c, _, _ in terms])
+            cursor = encode_keyset(sort, [getattr(rows[-1], c.key) for c in columns])
         return Page(items=[to_job(r) for r in rows], next_cursor=cursor)
 
     def events(self, organization_id: str, job_id: str) -> builtins.list[JobEvent]:

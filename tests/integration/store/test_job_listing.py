@@ -125,20 +125,15 @@ def test_bad_listing_arguments_name_the_field(
 
 
 def _sorted_expectation(jobs: list[Job], sort: str) -> list[str]:
-    """The order a user expects for ``sort``, ties by newest then id (descending)."""
-    newest = sorted(jobs, key=lambda j: (j.created_at, j.id), reverse=True)
-    keys: dict[str, Callable[[Job], object]] = {
-        "created_at": lambda j: j.created_at,
-        "updated_at": lambda j: j.updated_at,
-        "status": lambda j: j.status.value,
-        "priority": lambda j: j.priority,
+    """The order of ``sort``: its key, then creation time and id, all in one direction."""
+    keys: dict[str, Callable[[Job], tuple[object, ...]]] = {
+        "created_at": lambda j: (j.created_at, j.id),
+        "updated_at": lambda j: (j.updated_at, j.id),
+        "status": lambda j: (j.status.value, j.created_at, j.id),
+        "priority": lambda j: (j.priority, j.created_at, j.id),
     }
-    name = sort.lstrip("-")
-    if name in ("created_at", "updated_at"):
-        ordered = sorted(jobs, key=lambda j: (keys[name](j), j.id), reverse=sort.startswith("-"))
-    else:  # stable sort of the newest-first list keeps that order within one key
-        ordered = sorted(newest, key=keys[name], reverse=sort.startswith("-"))  # type: ignore[arg-type]
-    return [j.id for j in ordered]
+    key = keys[sort.lstrip("-")]
+    return [j.id for j in sorted(jobs, key=key, reverse=sort.startswith("-"))]
 
 
 @pytest.mark.parametrize(
