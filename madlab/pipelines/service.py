@@ -302,13 +302,6 @@ class PipelineService:
             parsed = parse_spec(spec)
             name = parsed.name
         self._check(organization_id, parsed)
-        size = getattr(self.jobs.queue, "size", None)
-        if self.jobs.queue.kind == "local" and isinstance(size, int) and size < 2:
-            raise ConflictError(
-                f"a pipeline run needs two workers (one runs the pipeline, one its steps); "
-                f"the embedded pool has {size}",
-                hint="set MADLAB_LOCAL_WORKERS to 2 or more",
-            )
         params = {
             "spec": _spec_json(parsed),
             "inputs": dict(inputs or {}),

@@ -3,8 +3,9 @@
 Running the executor as a job gives a run everything a job has: a state in
 the store, cancel, progress, and recovery. When the worker running a pipeline
 job dies, the runtime queues the job again, and the next worker resumes it:
-steps whose jobs already succeeded are not run again. The run needs one
-worker for itself and at least one more for its steps.
+steps whose jobs already succeeded are not run again. The run requires the
+``coordinator`` capability: in embedded mode it runs in the pool's
+coordinator process, not in one of the workers its steps need.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from madlab.errors import MadlabError
 from madlab.pipelines.executor import PipelineExecutor
 from madlab.pipelines.spec import parse_spec
 from madlab.runtime.bus_memory import InMemoryEventBus
-from madlab.runtime.queue import JobQueue
+from madlab.runtime.queue import COORDINATOR, JobQueue
 from madlab.runtime.service import JobService
 from madlab.settings import Settings
 from madlab.tasks.builtin.inputs import STANDARD_QUEUE, resources
@@ -71,7 +72,8 @@ DEFINITION = TaskDefinition(
     service_config={
         "queue": STANDARD_QUEUE,
         "resources": resources(1, 1024),
-        "requires": [],
+        # a run waits for its steps: it runs on a coordinator, never in a worker's slot
+        "requires": [COORDINATOR],
         "max_attempts": 5,
     },
 )

@@ -6,6 +6,13 @@ highest priority that it can run and claims it with the ``queued -> running``
 transition, which only one process can win; it then runs the job in a limited
 child process (:class:`~madlab.runtime.executor.JobExecutor`).
 
+Pipeline runs (jobs that require the :data:`~madlab.runtime.queue.COORDINATOR`
+capability) never take a worker's slot: they mostly wait for their step jobs,
+and a run holding the only worker while its steps wait for one would never
+end. A coordinator process, started when the first such job is queued, runs
+them side by side in threads, apart from the ``workers`` that run the steps;
+so a pool of one worker runs a pipeline to its end.
+
 The supervisor (a thread of the process that owns the :class:`LocalQueue`)
 keeps the pool at its size, restarting a worker that died; registers the
 workers in the service registry with their capabilities and heartbeats;
@@ -38,7 +45,7 @@ from madlab.domain.workers import WorkerStatus
 from madlab.errors import MadlabError, StoreError
 from madlab.runtime.events import Event, EventBus, Subscription
 from madlab.runtime.executor import JobExecutor
-from madlab.runtime.queue import JobQueue
+from madlab.runtime.queue import COORDINATOR, JobQueue, job_requires
 from madlab.runtime.recovery import promote_retrying, recover_lost_jobs
 from madlab.settings import Settings
 from madlab.store.database import Store
@@ -50,6 +57,9 @@ ExecutorFactory = Callable[[Settings, EventBus, str], JobExecutor]
 
 #: Queued jobs a worker looks at each time it looks for work.
 CANDIDATES = 100
+
+#: Pipeline runs one coordinator process runs at once.
+COORDINATED_RUNS = 16
 
 
 def default_executor(settings: Settings, events: EventBus, worker: str) -> JobExecutor:
@@ -73,19 +83,46 @@ def default_executor(settings: Settings, events: EventBus, worker: str) -> JobEx
     )
 
 
+def coordinator_executor(settings: Settings, events: EventBus, worker: str) -> JobExecutor:
+    """The executor of the coordinator process: pipeline runs, in its own threads.
+
+    A run only submits and watches its step jobs, so it needs no limited
+    child process (``isolate=False``); its cancellation is read from the store.
+    """
+    from madlab.bootstrap import build_services
+
+    services = build_services(settings, migrate=False)
+    return JobExecutor(
+        store=services.store,
+        artifacts=services.artifacts,
+        engine_factory=services.engine,
+        tasks=services.tasks,
+        events=events,
+        work_root=services.work_root,
+        worker=worker,
+        capabilities={COORDINATOR},
+        org_concurrency=settings.org_concurrency,
+        max_attempts=settings.max_attempts,
+        isolate=False,
+    )
+
+
 class RelayBus(EventBus):
     """Publishes by passing events to the supervisor's process (in worker processes).
 
     Each worker has a pipe of its own, so a worker killed in the middle of a
-    message never blocks the others.
+    message never blocks the others; a lock keeps the coordinator's threads
+    from interleaving their messages.
     """
 
     def __init__(self, channel: Any) -> None:
         self._channel = channel
+        self._lock = threading.Lock()
 
     def publish(self, event: Event) -> None:
         """Hand ``event`` to the supervisor, which publishes it on its bus."""
-        self._channel.send(event.to_dict())
+        with self._lock:
+            self._channel.send(event.to_dict())
 
     def subscribe(
         self,
@@ -98,13 +135,24 @@ class RelayBus(EventBus):
         raise NotImplementedError("worker processes publish events; the server follows them")
 
 
-def take_one(executor: JobExecutor) -> bool:
-    """Claim and run the next queued job this worker can run; False when none."""
+def is_coordinated(job: Job) -> bool:
+    """Whether a job runs on the coordinator (a pipeline run), not on a worker."""
+    return COORDINATOR in job_requires(job)
+
+
+def claim_next(executor: JobExecutor, *, coordinator: bool = False) -> Job | None:
+    """Claim the next queued job of this lane that ``executor`` can run; None when none.
+
+    The workers' lane (``coordinator`` False) skips pipeline runs, and the
+    coordinator's lane takes nothing else.
+    """
     now = datetime.now(timezone.utc) + timedelta(seconds=1)
     with executor.store.unit_of_work() as uow:
         queued = uow.jobs.list_stale(updated_before=now, status=JobStatus.QUEUED, limit=CANDIDATES)
     queued.sort(key=lambda j: (-j.priority, j.created_at))
     for job in queued:
+        if is_coordinated(job) != coordinator:
+            continue  # the other lane runs it
         missing = executor.missing_capabilities(job)
         if missing:
             executor.note_waiting(job, f"no embedded worker offers {', '.join(missing)}")
@@ -115,9 +163,17 @@ def take_one(executor: JobExecutor) -> bool:
             log.warning("cannot claim job %s: %s", job.id, err)
             continue
         if claim.job is not None:
-            executor.execute(claim.job)
-            return True
-    return False
+            return claim.job
+    return None
+
+
+def take_one(executor: JobExecutor) -> bool:
+    """Claim and run the next queued job this worker can run; False when none."""
+    job = claim_next(executor)
+    if job is None:
+        return False
+    executor.execute(job)
+    return True
 
 
 def _worker_main(
@@ -149,6 +205,44 @@ def _worker_main(
                         return  # the supervisor is gone
 
 
+def _coordinator_main(
+    settings: Settings,
+    factory: ExecutorFactory,
+    name: str,
+    channel: Any,
+    wake: Any,
+    idle_s: float,
+) -> None:  # pragma: no cover - runs in the coordinator process; tested through it
+    stopping: list[bool] = []
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    executor = factory(settings, RelayBus(channel), name)
+    executor.stopping = lambda: bool(stopping)
+    wake_fd = wake.fileno()
+    os.set_blocking(wake_fd, False)
+    runs: list[threading.Thread] = []
+    while not stopping:
+        runs = [t for t in runs if t.is_alive()]
+        job = None
+        if len(runs) < COORDINATED_RUNS:
+            try:
+                job = claim_next(executor, coordinator=True)
+            except MadlabError as err:
+                log.warning("coordinator %s: %s", name, err)
+        if job is not None:
+            run = threading.Thread(
+                target=executor.execute, args=(job,), name=f"run-{job.id[:8]}", daemon=True
+            )
+            run.start()
+            runs.append(run)
+            continue
+        ready, _, _ = select.select([wake_fd], [], [], idle_s)
+        if ready:
+            with contextlib.suppress(BlockingIOError, InterruptedError):
+                if not os.read(wake_fd, 65536):
+                    return  # the supervisor is gone
+
+
 class LocalQueue(JobQueue):
     """A pool of local worker processes fed from the store.
 
@@ -163,6 +257,8 @@ class LocalQueue(JobQueue):
         Number of worker processes (``settings.local_workers`` by default).
     executor_factory
         Builds each worker's executor (top-level function, for ``spawn``).
+    coordinator_factory
+        Builds the coordinator process's executor (pipeline runs).
     capabilities
         The workers' registry record (detected from the engines by default).
     idle_s
@@ -181,6 +277,7 @@ class LocalQueue(JobQueue):
         events: EventBus,
         workers: int | None = None,
         executor_factory: ExecutorFactory = default_executor,
+        coordinator_factory: ExecutorFactory = coordinator_executor,
         capabilities: dict[str, Any] | None = None,
         idle_s: float = 1.0,
         tick_s: float = 1.0,
@@ -189,12 +286,14 @@ class LocalQueue(JobQueue):
         self.events = events
         self.size = workers if workers is not None else settings.local_workers
         self.executor_factory = executor_factory
+        self.coordinator_factory = coordinator_factory
         self.capabilities = capabilities
         self.idle_s = idle_s
         self.tick_s = tick_s
         self.store = Store(settings.database_url)
         self._mp = multiprocessing.get_context("spawn")
-        self._procs: list[BaseProcess | None] = [None] * self.size
+        # the workers' slots, then the coordinator's (started on demand)
+        self._procs: list[BaseProcess | None] = [None] * (self.size + 1)
         self._threads: list[threading.Thread] = []
         self._halt = threading.Event()
         self._lock = threading.RLock()
@@ -204,11 +303,17 @@ class LocalQueue(JobQueue):
         self.restarts = 0
         prefix = f"local@{socket.gethostname()}:{os.getpid()}"
         self.names = [f"{prefix}/{i}" for i in range(self.size)]
+        self.coordinator_name = f"{prefix}/coordinator"
 
     # -- port ---------------------------------------------------------------
 
     def enqueue(self, job: Job) -> None:
-        """Wake the idle workers (the job is already ``queued`` in the store)."""
+        """Wake the idle workers (the job is already ``queued`` in the store).
+
+        A pipeline run starts the coordinator process, if it is not running.
+        """
+        if is_coordinated(job) and self.running:
+            self._start_coordinator()
         self._wake_all()
 
     def revoke(self, job: Job) -> None:
@@ -250,6 +355,8 @@ class LocalQueue(JobQueue):
         self._recover()
         for slot in range(self.size):
             self._spawn(slot)
+        if self._coordinated_waiting():  # runs left queued or running by a previous pool
+            self._start_coordinator()
         self._heartbeat()
         for target, name in ((self._relay, "relay"), (self._supervise, "supervisor")):
             thread = threading.Thread(target=target, name=f"madlab-local-{name}", daemon=True)
@@ -274,12 +381,12 @@ class LocalQueue(JobQueue):
                     proc.join(5)
         self._recover()
         with contextlib.suppress(MadlabError), self.store.unit_of_work() as uow:
-            for name in self.names:
+            for name in [*self.names, self.coordinator_name]:
                 uow.workers.heartbeat(name, status=WorkerStatus.OFFLINE)
         for thread in self._threads:
             thread.join(5)
         self._threads = []
-        self._procs = [None] * self.size
+        self._procs = [None] * (self.size + 1)
         with self._lock:
             for conn in [*self._wakers.values(), *self._readers]:
                 conn.close()
@@ -299,25 +406,50 @@ class LocalQueue(JobQueue):
         self.close()
 
     def worker_pids(self) -> list[int]:
-        """Process ids of the live worker processes."""
-        return [p.pid for p in self._procs if p is not None and p.pid and p.is_alive()]
+        """Process ids of the live worker processes (not the coordinator's)."""
+        return [p.pid for p in self._procs[: self.size] if p is not None and p.pid and p.is_alive()]
+
+    def coordinator_pid(self) -> int | None:
+        """Process id of the coordinator (pipeline runs), when it runs."""
+        proc = self._procs[self.size]
+        return proc.pid if proc is not None and proc.is_alive() else None
 
     # -- supervisor ---------------------------------------------------------
+
+    def _start_coordinator(self) -> None:
+        with self._lock:
+            proc = self._procs[self.size]
+            if proc is None or not proc.is_alive():
+                self._spawn(self.size)
+
+    def _coordinated_waiting(self) -> bool:
+        """Whether a pipeline run is queued (submitted by another process, or recovered)."""
+        now = datetime.now(timezone.utc) + timedelta(seconds=1)
+        try:
+            with self.store.unit_of_work() as uow:
+                queued = uow.jobs.list_stale(
+                    updated_before=now, status=JobStatus.QUEUED, limit=CANDIDATES
+                )
+        except MadlabError as err:
+            log.warning("cannot look for queued pipeline runs: %s", err)
+            return False
+        return any(is_coordinated(j) for j in queued)
 
     def _spawn(self, slot: int) -> None:
         reader, writer = self._mp.Pipe(duplex=False)
         wake_reader, wake_writer = self._mp.Pipe(duplex=False)
+        coordinator = slot == self.size
         proc = self._mp.Process(
-            target=_worker_main,
+            target=_coordinator_main if coordinator else _worker_main,
             args=(
                 self.settings,
-                self.executor_factory,
-                self.names[slot],
+                self.coordinator_factory if coordinator else self.executor_factory,
+                self.coordinator_name if coordinator else self.names[slot],
                 writer,
                 wake_reader,
                 self.idle_s,
             ),
-            name=f"madlab-worker-{slot}",
+            name="madlab-coordinator" if coordinator else f"madlab-worker-{slot}",
             daemon=True,
         )
         proc.start()
@@ -358,6 +490,14 @@ class LocalQueue(JobQueue):
                     status=WorkerStatus.ONLINE if alive else WorkerStatus.OFFLINE,
                     hostname=host,
                 )
+            # started on demand: it offers pipeline runs while the pool runs
+            proc = self._procs[self.size]
+            uow.workers.heartbeat(
+                self.coordinator_name,
+                capabilities={"queue": "local", "extra": [COORDINATOR], "pid": proc and proc.pid},
+                status=WorkerStatus.OFFLINE if self._stopping else WorkerStatus.ONLINE,
+                hostname=host,
+            )
 
     def _supervise(self) -> None:
         while not self._halt.wait(self.tick_s):
@@ -366,12 +506,14 @@ class LocalQueue(JobQueue):
                     if proc is not None and not proc.is_alive() and not self._stopping:
                         log.warning(
                             "worker %s ended (exit code %s); starting another",
-                            self.names[slot],
+                            self.names[slot] if slot < self.size else self.coordinator_name,
                             proc.exitcode,
                         )
                         self.restarts += 1
                         self._spawn(slot)
             self._recover()
+            if self._procs[self.size] is None and self._coordinated_waiting():
+                self._start_coordinator()
             self._heartbeat()
 
     def _relay(self) -> None:

@@ -35,6 +35,11 @@ PRIORITIES: Mapping[str, int] = {"standard": 0, "high": 9}
 #: A task's code: called with its context and parameters, returns JSON outputs.
 TaskImplementation = Callable[[TaskContext, dict[str, Any]], dict[str, Any]]
 
+#: Capability of the workers that run pipeline runs (jobs that mostly wait for
+#: their step jobs): the embedded pool's coordinator process, and every
+#: Celery worker (``madlab worker``).
+COORDINATOR = "coordinator"
+
 #: Largest capability set a worker subscribes to as one queue.
 MAX_ROUTED_SET = 2
 

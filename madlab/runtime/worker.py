@@ -30,7 +30,7 @@ from madlab.engines.registry import EngineRegistry
 from madlab.errors import MadlabError
 from madlab.runtime.events import Event, EventBus, EventType
 from madlab.runtime.executor import JobExecutor
-from madlab.runtime.queue import capability_tags, worker_queues
+from madlab.runtime.queue import COORDINATOR, capability_tags, worker_queues
 from madlab.settings import Settings
 from madlab.store.database import Store
 
@@ -325,6 +325,8 @@ def run_worker(
 
     name = name or f"madlab-{os.getpid()}@{socket.gethostname()}"
     extra = list(extra or [])
+    if COORDINATOR not in extra:  # Celery workers run pipeline runs beside their steps
+        extra.append(COORDINATOR)
     caps = detect_capabilities(default_registry(), extra=extra)
     tags = capability_tags(caps)
     queues = queues or worker_queues(tags)

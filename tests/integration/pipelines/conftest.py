@@ -18,14 +18,27 @@ from tests.unit.pipelines.step_tasks import STEP_TASKS
 ORG = "acme"
 
 
+Platform = tuple[Services, PipelineService, LocalQueue]
+
+
 @pytest.fixture()
-def platform(tmp_path: Path) -> Iterator[tuple[Services, PipelineService, LocalQueue]]:
+def platform(tmp_path: Path) -> Iterator[Platform]:
     """Services over a SQLite file, a started pool of three workers, the pipeline service."""
+    yield from _platform(tmp_path, workers=3)
+
+
+@pytest.fixture()
+def one_worker(tmp_path: Path) -> Iterator[Platform]:
+    """The same with a pool of one worker (MADLAB_LOCAL_WORKERS=1)."""
+    yield from _platform(tmp_path, workers=1)
+
+
+def _platform(tmp_path: Path, *, workers: int) -> Iterator[Platform]:
     settings = Settings.from_env(
         {
             "MADLAB_HOME": str(tmp_path / "home"),
             "MADLAB_WORKER_TIMEOUT_S": "5",
-            "MADLAB_LOCAL_WORKERS": "3",
+            "MADLAB_LOCAL_WORKERS": str(workers),
             "MADLAB_ORGANIZATION": ORG,
         }
     )

@@ -137,22 +137,9 @@ def test_unknown_tasks_are_refused_before_anything_runs(service: PipelineService
         service.execute("acme", "alice", spec=spec)
 
 
-def test_a_one_worker_pool_cannot_run_pipelines(tmp_path: Path) -> None:
-    from madlab.errors import ConflictError
-    from madlab.runtime.local import LocalQueue
-    from madlab.settings import Settings
+def test_a_pipeline_run_waits_for_a_coordinator_not_a_worker(service: PipelineService) -> None:
+    from madlab.runtime.local import is_coordinated
 
-    settings = Settings.from_env({"MADLAB_HOME": str(tmp_path / "home")})
-    store = Store(settings.database_url)
-    store.upgrade()
-    with store.unit_of_work() as uow:
-        uow.organizations.ensure("acme")
-    events = InMemoryEventBus()
-    queue = LocalQueue(settings, events=events, workers=1)
-    jobs = JobService(store=store, tasks=TaskRegistry(store), queue=queue, events=events)
-    try:
-        with pytest.raises(ConflictError, match="MADLAB_LOCAL_WORKERS"):
-            PipelineService(store, jobs).execute("acme", "alice", spec=SPEC)
-    finally:
-        queue.store.dispose()
-        store.dispose()
+    run = service.execute("acme", "alice", spec=SPEC)
+    assert is_coordinated(run)
+    assert run.queue == "docking.standard.coordinator"
