@@ -31,8 +31,8 @@ from madlab.pipelines.planner import (
     lookup,
     order_instances,
     resolve,
-    sweep_points,
 )
+from madlab.pipelines.search import make_search
 from madlab.pipelines.spec import PipelineSpec, StepSpec
 from madlab.runtime.service import JobService
 
@@ -155,21 +155,24 @@ class PipelineExecutor:
         self._cancelled = is_cancelled or (lambda: False)
         self._progress = progress
         self._done_units = 0
-        points = sweep_points(spec.sweep)
-        self._total_units = len(spec.steps) * len(points)
+        search = make_search(spec.sweep)
+        self._total_units = len(spec.steps) * search.total
         base_inputs = {**spec.inputs, **dict(inputs or {})}
         trials: list[dict[str, Any]] = []
-        for k, point in enumerate(points):
+        while (point := search.ask()) is not None:
+            k = len(trials)
             prefix = f"t{k}." if spec.sweep is not None else ""
             scope_inputs = {**base_inputs, **point}
-            states = self._run_dag(spec, scope_inputs, prefix, len(points))
+            states = self._run_dag(spec, scope_inputs, prefix, search.total)
             trial: dict[str, Any] = {
+                "number": k,
                 "point": point,
                 "status": _overall(states),
                 "steps": {sid: s.to_dict() for sid, s in states.items()},
             }
             if spec.sweep is not None and spec.sweep.objective:
                 trial["objective"] = _objective(spec.sweep.objective, scope_inputs, states)
+                search.tell(point, trial["objective"])
             trials.append(trial)
             if trial["status"] == "cancelled":
                 break

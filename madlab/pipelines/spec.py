@@ -64,18 +64,23 @@ class Sweep(_Model):
     Attributes
     ----------
     method
-        ``grid`` (every point) or ``random`` (``trials`` points drawn with ``seed``).
+        ``grid`` (every point), ``random`` (``trials`` points drawn with
+        ``seed``) or ``bayesian`` (``trials`` points proposed one after the
+        other by Optuna's TPE sampler, seeded with ``seed``, each from the
+        objectives of the trials before it).
     space
         Input name to the list of its values (grid and random) or, for random
-        search, ``{"low": a, "high": b}`` (uniform float) as well.
+        and Bayesian search, ``{"low": a, "high": b}`` (uniform; integers when
+        both ends are, in Bayesian search) as well.
     objective
-        A dotted path to the number to optimize, e.g. ``steps.dock.outputs.best_affinity``.
+        A dotted path to the number to optimize, e.g. ``steps.dock.outputs.best_affinity``
+        (required by Bayesian search).
     direction
         ``minimize`` or ``maximize``.
     """
 
-    method: Literal["grid", "random"] = "grid"
-    space: dict[str, list[Any] | dict[str, float]]
+    method: Literal["grid", "random", "bayesian"] = "grid"
+    space: dict[str, list[Any] | dict[str, int | float]]
     trials: int = Field(default=10, ge=1, le=10_000)
     seed: int = 0
     objective: str | None = None
@@ -94,6 +99,15 @@ class Sweep(_Model):
             ):
                 raise ValueError(f"{name}: a range is {{low, high}} with low < high")
         return value
+
+    @model_validator(mode="after")
+    def _learns(self) -> Sweep:
+        if self.method == "bayesian" and not self.objective:
+            raise ValueError(
+                "Bayesian search learns from an objective: name one, "
+                "e.g. steps.dock.outputs.best_affinity"
+            )
+        return self
 
 
 class StepSpec(_Model):

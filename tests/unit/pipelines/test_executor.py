@@ -288,3 +288,55 @@ def test_a_notebook_task_in_process(
     gone = executor.jobs.submit(ORG, "alice", "notebook-say", {"word": "ho"})
     failed = executor.jobs.get(ORG, gone.id)
     assert failed.status.value == "failed" and "sync again" in str(failed.error)
+
+
+def bayesian_spec(seed: int) -> dict[str, Any]:
+    return {
+        "name": "tpe",
+        "inputs": {"x": 0.0, "n": 1},
+        "steps": [emit("score", {"value": "${inputs.x}", "n": "${inputs.n}"})],
+        "sweep": {
+            "method": "bayesian",
+            "space": {"x": {"low": 0.0, "high": 10.0}, "n": {"low": 1, "high": 4}},
+            "trials": 16,
+            "seed": seed,
+            "objective": "steps.score.outputs.value",
+        },
+    }
+
+
+def test_bayesian_search_records_every_trial_and_the_best(
+    setup: tuple[Services, PipelineExecutor, InlineQueue],
+) -> None:
+    services, executor, queue = setup
+    out = executor.run(ORG, run_job(services), parse_spec(bayesian_spec(seed=5)))
+    trials = out["trials"]
+    assert out["status"] == "succeeded"
+    assert len(trials) == 16 and queue.ran == [f"t{k}.score" for k in range(16)]
+    assert [t["number"] for t in trials] == list(range(16))
+    for trial in trials:  # each trial ran at its point and recorded its objective
+        assert (
+            trial["objective"] == trial["point"]["x"] == trial["steps"]["score"]["outputs"]["value"]
+        )
+        assert isinstance(trial["point"]["n"], int) and 1 <= trial["point"]["n"] <= 4
+        assert 0.0 <= trial["point"]["x"] <= 10.0
+    objectives = [t["objective"] for t in trials]
+    assert out["best"]["objective"] == min(objectives)
+    assert out["best"]["point"] == trials[objectives.index(min(objectives))]["point"]
+    # after 10 random start-up trials, TPE proposes points where the objective is low
+    assert sum(objectives[10:]) / 6 < sum(objectives[:10]) / 10
+    # seeded: the same seed proposes the same points, another seed others
+    again = executor.run(ORG, run_job(services), parse_spec(bayesian_spec(seed=5)))
+    assert [t["point"] for t in again["trials"]] == [t["point"] for t in trials]
+    other = executor.run(ORG, run_job(services), parse_spec(bayesian_spec(seed=6)))
+    assert [t["point"] for t in other["trials"]] != [t["point"] for t in trials]
+
+
+def test_bayesian_search_needs_an_objective() -> None:
+    from madlab.errors import ValidationError
+
+    spec = bayesian_spec(seed=1)
+    del spec["sweep"]["objective"]
+    with pytest.raises(ValidationError, match="Bayesian search learns from an objective") as info:
+        parse_spec(spec)
+    assert info.value.field.startswith("sweep")
