@@ -10,6 +10,7 @@ from rich.table import Table
 from madlab.bootstrap import build_services
 from madlab.cli.app import console, main, services_of
 from madlab.errors import ValidationError
+from madlab.store.ports.jobs import DEFAULT_JOB_SORT, JOB_SORTS
 
 
 @main.group()
@@ -19,11 +20,20 @@ def jobs() -> None:
 
 @jobs.command("list")
 @click.option("--status", help="Only jobs in this state.")
+@click.option(
+    "--sort",
+    type=click.Choice(list(JOB_SORTS)),
+    default=DEFAULT_JOB_SORT,
+    show_default=True,
+    help="Order: "
+    + "; ".join(f"{name} {meaning}" for name, meaning in JOB_SORTS.items() if name != "-created_at")
+    + ".",
+)
 @click.option("--limit", type=int, default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
-def jobs_list(ctx: click.Context, status: str | None, limit: int, as_json: bool) -> None:
-    """The newest jobs of your organization."""
+def jobs_list(ctx: click.Context, status: str | None, sort: str, limit: int, as_json: bool) -> None:
+    """Your organization's jobs, newest first unless --sort says otherwise."""
     from madlab.domain import JobStatus
 
     services = services_of(ctx)
@@ -39,17 +49,20 @@ def jobs_list(ctx: click.Context, status: str | None, limit: int, as_json: bool)
             ) from None
     with services.store.unit_of_work() as uow:
         org = uow.organizations.ensure(services.settings.organization)
-        page = uow.jobs.list(org.id, status=state, limit=limit)
+        page = uow.jobs.list(org.id, status=state, limit=limit, sort=sort)
     if as_json:
         click.echo(json.dumps([job.to_dict() for job in page.items], indent=2, default=str))
         return
-    click.echo(f"{'ID':36}  {'TASK':10} {'ENGINE':8} {'STATUS':13} {'PROGRESS':9} CREATED (UTC)")
+    click.echo(
+        f"{'ID':36}  {'TASK':10} {'ENGINE':8} {'STATUS':13} {'PRIORITY':8} {'PROGRESS':9} "
+        "CREATED (UTC)"
+    )
     for job in page.items:
         prog = f"{job.progress_done}/{job.progress_total}" if job.progress_total else "-"
         created = job.created_at.strftime("%Y-%m-%d %H:%M:%S")
         click.echo(
             f"{job.id:36}  {job.task_id:10} {job.engine or '-':8} {job.status.value:13} "
-            f"{prog:9} {created}"
+            f"{job.priority:<8} {prog:9} {created}"
         )
 
 
