@@ -364,10 +364,12 @@ class MadlabClient(_Base):
             self.request("POST", f"tasks/{task_id}/execute", json=body).json()
         )
 
-    def jobs(self, **filters: Any) -> JobPage:
+    def jobs(self, sort: str | None = None, **filters: Any) -> JobPage:
         """One page of jobs: ``status``, ``task_id``, ``engine``, ``user``, ``since``,
-        ``until``, ``text``, ``limit``, ``after``."""
-        return self._get(JobPage, "jobs", params=self._filters(filters))
+        ``until``, ``text``, ``limit``, ``after``; ``sort`` is one of ``-created_at``
+        (the default), ``created_at``, ``-updated_at``, ``updated_at``, ``status``,
+        ``-status``, ``-priority``, ``priority`` (keep it for every page)."""
+        return self._get(JobPage, "jobs", params=self._filters({**filters, "sort": sort}))
 
     def iter_jobs(self, **filters: Any) -> Iterator[JobInfo]:
         """Every job matching the filters, page after page."""
@@ -570,9 +572,10 @@ class AsyncMadlabClient(_Base):
         response = await self.request("POST", f"tasks/{task_id}/execute", json=body)
         return JobInfo.model_validate(response.json())
 
-    async def jobs(self, **filters: Any) -> JobPage:
-        """One page of jobs (filters as :meth:`MadlabClient.jobs`)."""
-        response = await self.request("GET", "jobs", params=self._filters(filters))
+    async def jobs(self, sort: str | None = None, **filters: Any) -> JobPage:
+        """One page of jobs (filters and sort as :meth:`MadlabClient.jobs`)."""
+        params = self._filters({**filters, "sort": sort})
+        response = await self.request("GET", "jobs", params=params)
         return JobPage.model_validate(response.json())
 
     async def job(self, job_id: str) -> JobInfo:

@@ -43,6 +43,12 @@ def test_tasks_jobs_and_cancel(client: MadlabClient) -> None:
     assert job.id in {j.id for j in client.iter_jobs(text="client-run", limit=1)}
     page = client.jobs(status=["queued"], task_id="dock", limit=1)
     assert len(page.jobs) == 1
+    urgent = client.execute("dock", PARAMS, priority="high", name="client-run-urgent")
+    by_priority = client.iter_jobs(text="client-run", sort="-priority", limit=1)
+    assert [j.id for j in by_priority] == [urgent.id, job.id]
+    oldest_first = client.iter_jobs(text="client-run", sort="created_at", limit=1)
+    assert [j.id for j in oldest_first] == [job.id, urgent.id]
+    client.cancel(urgent.id)
     with pytest.raises(TimedOutError):
         client.wait(job.id, timeout=0.2, poll_s=0.1)
     assert client.cancel(job.id).status == "cancelled"
@@ -65,6 +71,9 @@ def test_errors_come_back_typed(client: MadlabClient) -> None:
     with pytest.raises(ValidationError) as bad_filter:
         client.jobs(status="finished")
     assert bad_filter.value.field == "status"
+    with pytest.raises(ValidationError) as bad_sort:
+        client.jobs(sort="fastest")
+    assert bad_sort.value.field == "sort" and "-priority" in (bad_sort.value.hint or "")
     with pytest.raises(ConflictError):
         definition = {
             "task_id": "dock",
