@@ -165,6 +165,10 @@ def configure_service(c: Any, env: Mapping[str, str] | None = None) -> None:
     # The API answers with JSON only: no redirect to a missing /tree page.
     c.ServerApp.default_url = f"/{API_RESOURCE}/api/v1/openapi.json"
     c.ServerApp.disable_check_xsrf = False
+    # Tornado's own XSRF check runs before the user is known, so it would refuse a
+    # token-authenticated POST; jupyter_server checks XSRF itself once it knows how
+    # the request was authenticated (as jupyterhub-singleuser does).
+    c.ServerApp.tornado_settings = {"xsrf_cookies": False}
 
 
 def only_madlab_extension() -> dict[str, bool]:
