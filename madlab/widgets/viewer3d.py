@@ -9,6 +9,7 @@ viewer shows can be checked without a browser.
 from __future__ import annotations
 
 import importlib.util
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,15 +48,63 @@ class SceneItem:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def nglview_frontend_available() -> bool:
-    """True when nglview and its JupyterLab front end are installed."""
+def nglview_frontend_version() -> str | None:
+    """Version of the installed nglview front end (its JupyterLab extension), if any."""
     if importlib.util.find_spec("nglview") is None:
-        return False
+        return None
     try:
         from jupyter_core.paths import jupyter_path
     except ImportError:  # pragma: no cover - jupyter_core comes with jupyter_server
-        return False
-    return any((Path(p) / "nglview-js-widgets").is_dir() for p in jupyter_path("labextensions"))
+        return None
+    for folder in jupyter_path("labextensions"):
+        package = Path(folder) / "nglview-js-widgets" / "package.json"
+        if package.is_file():
+            try:
+                return str(json.loads(package.read_text())["version"])
+            except (OSError, ValueError, KeyError):
+                continue
+    return None
+
+
+def nglview_frontend_available() -> bool:
+    """True when nglview and its JupyterLab front end are installed."""
+    return nglview_frontend_version() is not None
+
+
+def load_nglview() -> Any:
+    """nglview, its widgets asking for the front end that is installed.
+
+    nglview 4.0.x asks for front end "4.0" but ships it labelled 3.1.5 (nglview
+    issue #1181), so the browser refuses every nglview widget. The kernel side
+    then asks for the installed version: new viewers through a subclass, the
+    colour-scheme registry nglview makes on import by setting its fields.
+    """
+    import nglview
+
+    global _NGL_WIDGET
+    if _NGL_WIDGET is None:
+        version = nglview_frontend_version()
+        base = nglview.NGLWidget
+        if version is None or base.class_traits()["_model_module_version"].default_value == version:
+            _NGL_WIDGET = base
+        else:
+            from traitlets import Unicode
+
+            _NGL_WIDGET = type(
+                "NGLWidget",
+                (base,),
+                {
+                    "_model_module_version": Unicode(version).tag(sync=True),
+                    "_view_module_version": Unicode(version).tag(sync=True),
+                    "__module__": __name__,
+                },
+            )
+            registry = nglview.color.ColormakerRegistry
+            registry._model_module_version = registry._view_module_version = version
+    return nglview
+
+
+_NGL_WIDGET: Any = None
 
 
 def choose_backend(requested: str = "auto") -> str:
@@ -103,6 +152,8 @@ class MolecularViewer3D(widgets.VBox):
 
     def __init__(self, *, backend: str = "auto", width: int = 640, height: int = 480) -> None:
         self.backend = choose_backend(backend)
+        if self.backend == "nglview":
+            load_nglview()  # before the page connects, so Voila sees the fixed versions
         self.width, self.height = width, height
         self.scene: list[SceneItem] = []
         self.view: Any = None
@@ -146,9 +197,8 @@ class MolecularViewer3D(widgets.VBox):
         return self.view
 
     def _nglview(self) -> Any:
-        import nglview
-
-        view = nglview.NGLWidget()
+        nglview = load_nglview()
+        view = _NGL_WIDGET()
         view.layout.width, view.layout.height = f"{self.width}px", f"{self.height}px"
         shapes: list[list[Any]] = []
         for index, item in enumerate(self.molecules()):
