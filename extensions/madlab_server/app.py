@@ -17,7 +17,7 @@ from madlab_server.handlers import events, files, jobs, pipelines, services, spe
 from madlab_server.identity import OrganizationPolicy
 from madlab_server.metrics import SETTINGS_KEY as METRICS_KEY
 from madlab_server.metrics import ApiMetrics, MetricsHandler
-from madlab_server.pipelines import pipelines_for
+from madlab_server.pipelines import pipelines_for, start_schedules
 from madlab_server.ratelimit import RateLimiter
 
 #: Prefix of every route, under the server's base URL.
@@ -90,6 +90,10 @@ class MadlabExtension(ExtensionApp):
     start_workers = Bool(
         True, help="Start the embedded worker pool with the server (embedded mode)"
     ).tag(config=True)
+    schedule_interval = Float(
+        30.0,
+        help="Seconds between looks for due pipeline schedules (0: this server starts none)",
+    ).tag(config=True)
 
     def madlab_settings(self) -> Settings:
         """Settings from the environment, overridden by the traitlets that are set."""
@@ -138,6 +142,8 @@ class MadlabExtension(ExtensionApp):
         self.settings[METRICS_KEY] = ApiMetrics(core, ROUTES)
         if self.start_workers:
             core.queue.start()
+        if self.schedule_interval > 0:
+            self.settings["madlab_schedules"] = start_schedules(core, self.schedule_interval)
         self.log.info("madlab API at /%s (store %s)", API_PREFIX, settings.database_url)
 
     def initialize_handlers(self) -> None:
@@ -148,6 +154,9 @@ class MadlabExtension(ExtensionApp):
 
     async def stop_extension(self) -> None:
         """Stop the embedded workers and the store threads with the server."""
+        schedules = self.settings.get("madlab_schedules")
+        if schedules is not None:
+            schedules.stop()
         context: ServerContext | None = self.settings.get("madlab")
         if context is not None:
             context.close()

@@ -7,12 +7,15 @@ a run is a job of the ``pipeline`` task submitted through the job service.
 from __future__ import annotations
 
 import importlib
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from madlab.bootstrap import Services
 from madlab.domain.jobs import Job
 from madlab.domain.pipeline_records import PipelineRecord
 from madlab.errors import NotFoundError, ServiceUnavailableError
+
+if TYPE_CHECKING:
+    from madlab.pipelines.schedules import ScheduleRunner
 
 #: Task id of a pipeline run.
 PIPELINE_TASK = "pipeline"
@@ -147,6 +150,21 @@ class StorePipelines:
         check = getattr(spec_module, "parse_spec", None)
         if callable(check):
             check(spec)
+
+
+def start_schedules(services: Services, interval_s: float) -> ScheduleRunner:
+    """Start the loop that runs due pipeline schedules in this (long-lived) process.
+
+    Any number of processes on one database may run it: each due run starts once.
+    """
+    from madlab.pipelines.schedules import Scheduler, ScheduleRunner
+    from madlab.pipelines.service import PipelineService
+
+    runner = ScheduleRunner(
+        Scheduler(PipelineService(services.store, services.jobs)), interval_s=interval_s
+    )
+    runner.start()
+    return runner
 
 
 def pipelines_for(services: Services) -> Pipelines:

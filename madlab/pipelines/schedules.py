@@ -2,9 +2,13 @@
 
 Each schedule keeps its next due time in the store. :meth:`Scheduler.run_due`
 starts every due schedule's run (an ordinary run, recorded like any other)
-and moves its due time on; :meth:`Scheduler.loop` does that until stopped.
-A due time is claimed in the same transaction that moves it, so two
-schedulers on one database never start the same run twice.
+and moves its due time on; :meth:`Scheduler.loop` does that until stopped,
+and :class:`ScheduleRunner` runs the loop in a thread of a long-lived process
+(the Jupyter server extension, ``madlab schedule run``). A due time is claimed
+by a compare-and-set on ``next_run_at`` (an ``UPDATE ... WHERE next_run_at =
+<the time read>``: on PostgreSQL the row lock makes the second writer see the
+moved time, on SQLite writes are serialized), so any number of schedulers on
+one database start each due run once.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from madlab.errors import MadlabError, NotFoundError, ValidationError
 from madlab.pipelines.service import PipelineService
 from madlab.store.models import ScheduleRow
 
-__all__ = ["Schedule", "Scheduler", "next_time"]
+__all__ = ["Schedule", "ScheduleRunner", "Scheduler", "next_time"]
 
 log = logging.getLogger(__name__)
 
@@ -212,4 +216,50 @@ class Scheduler:
                     log.info("scheduled run %s started", job.id)
             except MadlabError as err:
                 log.warning("scheduler: %s", err)
+            except Exception:  # a long-lived loop outlives a database hiccup
+                log.exception("scheduler: looking for due runs failed; trying again")
             stop.wait(interval_s)
+
+
+class ScheduleRunner:
+    """The scheduler loop in a daemon thread, for a long-lived process.
+
+    Parameters
+    ----------
+    scheduler
+        Starts the due runs.
+    interval_s
+        Seconds between two looks at the schedules.
+    """
+
+    def __init__(self, scheduler: Scheduler, *, interval_s: float = 30.0) -> None:
+        self.scheduler = scheduler
+        self.interval_s = interval_s
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        """Whether the loop's thread is alive."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        """Start the loop (once)."""
+        if self.running:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(
+            target=self.scheduler.loop,
+            args=(self._stop,),
+            kwargs={"interval_s": self.interval_s},
+            name="madlab-schedules",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop the loop and wait for a run being started to be recorded."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self._thread = None
