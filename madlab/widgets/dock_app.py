@@ -55,7 +55,7 @@ def available_engines(client: MadlabClient) -> list[str]:
 
 
 def parse_smiles(text: str) -> list[str]:
-    """SMILES, one per line (a name may follow after a space; ``#`` starts a comment).
+    """SMILES, one per line, each with its name when one follows (``#`` starts a comment).
 
     Raises
     ------
@@ -73,7 +73,7 @@ def parse_smiles(text: str) -> list[str]:
                 field="smiles",
                 hint="check brackets, ring closures and atom symbols on that line",
             )
-        out.append(words[0])
+        out.append(" ".join(words[:2]))
     return out
 
 
