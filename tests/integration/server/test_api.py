@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from tornado.httpclient import HTTPClientError
+
 from tests.conftest import COMPLEXES
+
+API = ("madlab", "api", "v1")
 
 LIGAND = COMPLEXES / "184l" / "ligand.sdf"
 RECEPTOR = COMPLEXES / "184l" / "receptor.pdb"
@@ -266,3 +271,26 @@ async def test_jobs_are_sorted_and_paged_in_that_order(api: Any) -> None:
     status, first, _ = await carol.call("GET", "jobs", sort="status", limit="1")
     status, body, _ = await carol.call("GET", "jobs", sort="-priority", after=first["next_cursor"])
     assert status == 422 and body["error"]["field"] == "after"
+
+
+async def test_task_listing_answers_its_etag_with_304_until_a_task_is_registered(
+    jp_fetch: Any,
+) -> None:
+    alice = {"Authorization": "token tok-alice"}
+    first = await jp_fetch(*API, "tasks", headers=alice)
+    etag = first.headers["Etag"]
+
+    async def status_with(tag: str) -> int:
+        try:
+            response = await jp_fetch(*API, "tasks", headers={**alice, "If-None-Match": tag})
+        except HTTPClientError as err:
+            return err.code
+        return int(response.code)
+
+    assert await status_with(etag) == 304
+    carol = {"Authorization": "token tok-carol"}
+    await jp_fetch(*API, "tasks", method="POST", body=json.dumps(TASK), headers=carol)
+    assert await status_with(etag) == 200
+    listed = await jp_fetch(*API, "tasks", headers=alice)
+    assert "acme-score" in {t["task_id"] for t in json.loads(listed.body)["tasks"]}
+    assert listed.headers["Etag"] != etag
