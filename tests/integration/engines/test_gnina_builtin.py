@@ -149,3 +149,29 @@ def test_minimize_scores_the_minimized_pose(
     assert pose.affinity == pytest.approx(program.affinity, abs=0.5)
     assert 0 < pose.scores["minimizedRMSD"] < 1.0
     assert pose.scores["CNNscore"] == pytest.approx(program.scores["CNNscore"], abs=0.1)
+
+
+def test_the_cnn_sees_a_kept_cofactor_as_the_users_file_has_it(
+    gnina: GninaBuiltin, tmp_path: Path
+) -> None:
+    """2h7l's NAD (ATOM records by the ligand) is in the grid, as gnina given the file sees it."""
+    from madlab.tasks.builtin.redock_benchmark import prepare_complex
+
+    item = prepare_complex(helpers.COMPLEXES / "2h7l", tmp_path, keep_hetero="auto")
+    assert [h.split(":")[1] for h in item.receptor.kept_hetero] == ["NAD"]
+    ligand = prepare_ligand(item.crystal, name="2h7l", protonation=False)
+    params = DockingParameters(mode=DockMode.SCORE_ONLY, cpu=1)
+    (result,) = gnina.run(item.receptor, [ligand], item.box, params)
+    seen = Path(result.parameters["cnn_receptor"])
+    assert seen == helpers.COMPLEXES / "2h7l" / "receptor.pdb"  # nothing removed: the file itself
+    without = tmp_path / "no_nad.pdb"
+    without.write_text(
+        "".join(line for line in seen.open() if line[17:20] != "NAD" or "ATOM" not in line[:6])
+    )
+    scorer = CnnScorer("default", device="cpu")
+    (as_file,) = scorer.score(seen, [item.crystal])
+    (no_cofactor,) = scorer.score(without, [item.crystal])
+    cnn = result.poses[0].scores["CNNscore"]
+    # the pose goes through the engine's PDBQT round trip (coordinates to 1e-3 Å)
+    assert cnn == pytest.approx(as_file.cnn_score, abs=1e-3)
+    assert abs(cnn - no_cofactor.cnn_score) > 0.05, no_cofactor  # the cofactor is in view
