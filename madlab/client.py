@@ -262,6 +262,30 @@ def _unreachable(url: str, err: Exception) -> ServiceUnavailableError:
     )
 
 
+def _results_query(
+    top: int | None,
+    order_by: str,
+    receptor: str | None,
+    smarts: str | None,
+    ranges: Mapping[str, tuple[float | None, float | None]] | None,
+    fmt: str,
+) -> dict[str, Any]:
+    """Query arguments of ``GET /pipelines/{id}/runs/{run}/results``."""
+    params: dict[str, Any] = {"order_by": order_by, "format": fmt}
+    if top is not None:
+        params["top"] = top
+    if receptor:
+        params["receptor"] = receptor
+    if smarts:
+        params["smarts"] = smarts
+    for name, (low, high) in (ranges or {}).items():
+        if low is not None:
+            params[f"min_{name}"] = low
+        if high is not None:
+            params[f"max_{name}"] = high
+    return params
+
+
 class _Base:
     def __init__(
         self,
@@ -462,6 +486,44 @@ class MadlabClient(_Base):
         response = self.request("POST", f"pipelines/{pipeline_id}/execute", json=body)
         return JobInfo.model_validate(response.json())
 
+    def run_results(
+        self,
+        pipeline_id: str,
+        run_id: str,
+        *,
+        top: int | None = None,
+        order_by: str = "score",
+        receptor: str | None = None,
+        smarts: str | None = None,
+        ranges: Mapping[str, tuple[float | None, float | None]] | None = None,
+    ) -> list[dict[str, Any]]:
+        """A pipeline run's docked ligands, ranked and filtered like Ringtail.
+
+        ``order_by`` is ``score`` or ``ligand_efficiency``; ``ranges`` maps a
+        property (``affinity``, ``ligand_efficiency``, ``heavy_atoms``, ``mw``,
+        ``logp``, ``hbd``, ``hba``, ``rotatable_bonds``) to ``(low, high)``,
+        either end ``None``; ``smarts`` keeps ligands with that substructure.
+        """
+        params = _results_query(top, order_by, receptor, smarts, ranges, "json")
+        path = f"pipelines/{pipeline_id}/runs/{run_id}/results"
+        data: list[dict[str, Any]] = self.request("GET", path, params=params).json()["results"]
+        return data
+
+    def export_run_results(
+        self, pipeline_id: str, run_id: str, format: str = "sdf", **query: Any
+    ) -> str:
+        """The same selection as :meth:`run_results`, as SDF (best poses) or CSV text."""
+        params = _results_query(
+            query.get("top"),
+            query.get("order_by", "score"),
+            query.get("receptor"),
+            query.get("smarts"),
+            query.get("ranges"),
+            format,
+        )
+        path = f"pipelines/{pipeline_id}/runs/{run_id}/results"
+        return self.request("GET", path, params=params).text
+
     def services(self) -> list[ServiceInfo]:
         """Registered workers and their health."""
         data = self.request("GET", "services").json()["services"]
@@ -604,6 +666,39 @@ class AsyncMadlabClient(_Base):
         response = await self.request("GET", f"jobs/{job_id}/results", params=params)
         data: list[dict[str, Any]] = response.json()["results"]
         return data
+
+    async def run_results(
+        self,
+        pipeline_id: str,
+        run_id: str,
+        *,
+        top: int | None = None,
+        order_by: str = "score",
+        receptor: str | None = None,
+        smarts: str | None = None,
+        ranges: Mapping[str, tuple[float | None, float | None]] | None = None,
+    ) -> list[dict[str, Any]]:
+        """A pipeline run's docked ligands, ranked and filtered (see the sync client)."""
+        params = _results_query(top, order_by, receptor, smarts, ranges, "json")
+        path = f"pipelines/{pipeline_id}/runs/{run_id}/results"
+        response = await self.request("GET", path, params=params)
+        data: list[dict[str, Any]] = response.json()["results"]
+        return data
+
+    async def export_run_results(
+        self, pipeline_id: str, run_id: str, format: str = "sdf", **query: Any
+    ) -> str:
+        """The same selection as :meth:`run_results`, as SDF (best poses) or CSV text."""
+        params = _results_query(
+            query.get("top"),
+            query.get("order_by", "score"),
+            query.get("receptor"),
+            query.get("smarts"),
+            query.get("ranges"),
+            format,
+        )
+        path = f"pipelines/{pipeline_id}/runs/{run_id}/results"
+        return (await self.request("GET", path, params=params)).text
 
     async def files(self) -> list[FileInfo]:
         """The organization's files."""

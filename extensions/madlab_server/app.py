@@ -13,7 +13,16 @@ from madlab.bootstrap import Services, build_services
 from madlab.settings import Settings
 from madlab_server.context import ServerContext
 from madlab_server.files import FileCatalog
-from madlab_server.handlers import events, files, jobs, pipelines, services, spec, tasks
+from madlab_server.handlers import (
+    events,
+    files,
+    jobs,
+    pipelines,
+    results,
+    services,
+    spec,
+    tasks,
+)
 from madlab_server.identity import OrganizationPolicy
 from madlab_server.metrics import SETTINGS_KEY as METRICS_KEY
 from madlab_server.metrics import ApiMetrics, MetricsHandler
@@ -32,6 +41,7 @@ ROUTES: list[tuple[str, Any]] = [
     ("pipelines", pipelines.PipelinesHandler),
     (rf"pipelines/({_ID})", pipelines.PipelineHandler),
     (rf"pipelines/({_ID})/execute", pipelines.PipelineExecuteHandler),
+    (rf"pipelines/({_ID})/runs/({_ID})/results", results.RunResultsHandler),
     ("jobs", jobs.JobsHandler),
     (rf"jobs/({_ID})", jobs.JobHandler),
     (rf"jobs/({_ID})/cancel", jobs.JobCancelHandler),

@@ -6,13 +6,15 @@ a run is a job of the ``pipeline`` task submitted through the job service.
 
 from __future__ import annotations
 
+import builtins
 import importlib
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from madlab.bootstrap import Services
 from madlab.domain.jobs import Job
 from madlab.domain.pipeline_records import PipelineRecord
 from madlab.errors import NotFoundError, ServiceUnavailableError
+from madlab.pipelines.results import Hit, ResultQuery, query_results
 
 if TYPE_CHECKING:
     from madlab.pipelines.schedules import ScheduleRunner
@@ -55,6 +57,20 @@ class Pipelines(Protocol):
         name: str | None,
     ) -> Job:
         """Start a run; returns its parent job."""
+
+    def results(
+        self,
+        organization_id: str,
+        pipeline_id: str,
+        run_id: str,
+        *,
+        top: int | None,
+        order_by: Literal["score", "ligand_efficiency"],
+        receptor: str | None,
+        smarts: str | None,
+        ranges: dict[str, tuple[float | None, float | None]],
+    ) -> builtins.list[Hit]:
+        """A run's docked ligands, filtered and ranked."""
 
 
 class StorePipelines:
@@ -139,7 +155,47 @@ class StorePipelines:
             PIPELINE_TASK,
             {"spec": spec, "inputs": parameters, "pipeline_id": record.id},
             name=name or record.name,
+            pipeline_id=record.id,
         )
+
+    def results(
+        self,
+        organization_id: str,
+        pipeline_id: str,
+        run_id: str,
+        *,
+        top: int | None,
+        order_by: Literal["score", "ligand_efficiency"],
+        receptor: str | None,
+        smarts: str | None,
+        ranges: dict[str, tuple[float | None, float | None]],
+    ) -> builtins.list[Hit]:
+        """The docked ligands of a run of the pipeline, filtered and ranked like Ringtail.
+
+        Raises
+        ------
+        madlab.errors.NotFoundError
+            A pipeline or run of another organization, or a job that is not a
+            run of this pipeline.
+        madlab.errors.ValidationError
+            A SMARTS pattern RDKit cannot read, an unknown property or an
+            empty range (named).
+        """
+        self.get(organization_id, pipeline_id)
+        run = self.services.jobs.get(organization_id, run_id)
+        if pipeline_id not in (run.pipeline_id, run.parameters.get("pipeline_id")):
+            raise NotFoundError(
+                "run", run_id, hint=f"list the runs of pipeline {pipeline_id} among the jobs"
+            )
+        query = ResultQuery(
+            run_id=run_id,
+            receptor=receptor,
+            ranges=ranges,
+            smarts=smarts,
+            order_by=order_by,
+            top=top,
+        )
+        return query_results(self.services.store, organization_id, query)
 
     @staticmethod
     def _check_spec(spec: dict[str, Any]) -> None:

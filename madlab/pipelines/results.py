@@ -10,6 +10,7 @@ exported as SDF (best pose, with the properties as tags) or CSV.
 from __future__ import annotations
 
 import csv
+import io
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -27,6 +28,8 @@ __all__ = [
     "consensus",
     "export_csv",
     "export_sdf",
+    "hits_csv",
+    "hits_sdf",
     "query_results",
 ]
 
@@ -227,22 +230,20 @@ def _in_ranges(hit: Hit, ranges: dict[str, tuple[float | None, float | None]]) -
     return True
 
 
-def export_csv(hits: Iterable[Hit], path: str | Path) -> Path:
-    """Write the hits as CSV (one row per ligand, the properties as columns)."""
-    path = Path(path)
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(
-            handle, fieldnames=[f for f in Hit.__dataclass_fields__ if f != "molblock"]
-        )
-        writer.writeheader()
-        for hit in hits:
-            writer.writerow(hit.to_row())
-    return path
+def hits_csv(hits: Iterable[Hit]) -> str:
+    """The hits as CSV text (one row per ligand, the properties as columns)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(
+        buffer, fieldnames=[f for f in Hit.__dataclass_fields__ if f != "molblock"]
+    )
+    writer.writeheader()
+    for hit in hits:
+        writer.writerow(hit.to_row())
+    return buffer.getvalue()
 
 
-def export_sdf(hits: Iterable[Hit], path: str | Path) -> Path:
-    """Write each hit's best pose as SDF, with its properties as data tags."""
-    path = Path(path)
+def hits_sdf(hits: Iterable[Hit]) -> str:
+    """Each hit's best pose as SDF text, with its properties as data tags."""
     records = []
     for hit in hits:
         block = hit.molblock.split("$$$$")[0].rstrip("\n")
@@ -253,7 +254,20 @@ def export_sdf(hits: Iterable[Hit], path: str | Path) -> Path:
         for key, value in hit.to_row().items():
             text += f">  <{key}>\n{value}\n\n"
         records.append(text + "$$$$\n")
-    path.write_text("".join(records), encoding="utf-8")
+    return "".join(records)
+
+
+def export_csv(hits: Iterable[Hit], path: str | Path) -> Path:
+    """Write the hits as CSV (one row per ligand, the properties as columns)."""
+    path = Path(path)
+    path.write_text(hits_csv(hits), encoding="utf-8", newline="")
+    return path
+
+
+def export_sdf(hits: Iterable[Hit], path: str | Path) -> Path:
+    """Write each hit's best pose as SDF, with its properties as data tags."""
+    path = Path(path)
+    path.write_text(hits_sdf(hits), encoding="utf-8")
     return path
 
 
