@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from madlab.engines.base import DockingEngine
 from madlab.engines.registry import EngineRegistry, default_registry
@@ -17,6 +17,9 @@ from madlab.settings import Settings
 from madlab.storage.artifacts import ArtifactStore, LocalArtifactStore
 from madlab.store.database import Store
 from madlab.tasks.registry import TaskRegistry
+
+if TYPE_CHECKING:
+    from madlab.pipelines.notebook_tasks import NotebookSync
 
 
 @dataclass
@@ -60,6 +63,22 @@ class Services:
             events=self.events,
             worker_timeout_s=self.settings.worker_timeout_s,
         )
+
+    def register_notebook_tasks(self) -> NotebookSync:
+        """Register the notebooks of ``templates/`` and ``MADLAB_NOTEBOOK_TASKS_DIR`` as tasks.
+
+        Called by long-lived entry points when they start (the server, the
+        ``madlab pipelines`` commands); idempotent, and an unchanged notebook
+        costs only its hash. Broken notebooks are reported in the result (and
+        logged), never raised.
+        """
+        from madlab.pipelines.notebook_tasks import register_notebook_tasks
+        from madlab.pipelines.report import templates_dir
+
+        folders = [templates_dir()]
+        if self.settings.notebook_tasks_dir is not None:
+            folders.append(self.settings.notebook_tasks_dir)
+        return register_notebook_tasks(self.tasks, self.store, folders)
 
     @property
     def work_root(self) -> Path:

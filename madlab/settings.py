@@ -48,6 +48,9 @@ class Settings:
     max_attempts
         Runs of a job before it is dead-lettered after transient failures or
         lost workers (``MADLAB_JOB_MAX_ATTEMPTS``, default 3).
+    notebook_tasks_dir
+        A folder of notebooks registered as tasks at start-up beside those of
+        ``templates/`` (``MADLAB_NOTEBOOK_TASKS_DIR``; unset: none).
     heartbeat_s, worker_timeout_s
         How often workers report to the service registry
         (``MADLAB_WORKER_HEARTBEAT_S``, default 10) and after how long a silent
@@ -69,6 +72,7 @@ class Settings:
     max_attempts: int = 3
     heartbeat_s: float = 10.0
     worker_timeout_s: float = 60.0
+    notebook_tasks_dir: Path | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -91,4 +95,9 @@ class Settings:
             max_attempts=int(env.get("MADLAB_JOB_MAX_ATTEMPTS", "3")),
             heartbeat_s=float(env.get("MADLAB_WORKER_HEARTBEAT_S", "10")),
             worker_timeout_s=float(env.get("MADLAB_WORKER_TIMEOUT_S", "60")),
+            notebook_tasks_dir=(
+                Path(env["MADLAB_NOTEBOOK_TASKS_DIR"]).expanduser()
+                if env.get("MADLAB_NOTEBOOK_TASKS_DIR")
+                else None
+            ),
         )

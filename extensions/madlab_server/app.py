@@ -100,6 +100,10 @@ class MadlabExtension(ExtensionApp):
     start_workers = Bool(
         True, help="Start the embedded worker pool with the server (embedded mode)"
     ).tag(config=True)
+    notebook_tasks = Bool(
+        True,
+        help="Register the notebooks of templates/ and MADLAB_NOTEBOOK_TASKS_DIR as tasks at start",
+    ).tag(config=True)
     schedule_interval = Float(
         30.0,
         help="Seconds between looks for due pipeline schedules (0: this server starts none)",
@@ -150,6 +154,9 @@ class MadlabExtension(ExtensionApp):
         )
         self.settings["madlab"] = context
         self.settings[METRICS_KEY] = ApiMetrics(core, ROUTES)
+        if self.notebook_tasks:
+            for problem in core.register_notebook_tasks().problems:
+                self.log.warning("madlab: notebook task not registered: %s", problem["message"])
         if self.start_workers:
             core.queue.start()
         if self.schedule_interval > 0:

@@ -29,6 +29,8 @@ def _context(ctx: click.Context) -> tuple[Services, PipelineService, str, str]:
     services = services_of(ctx)
     with services.store.unit_of_work() as uow:
         org = uow.organizations.ensure(services.settings.organization).id
+    for problem in services.register_notebook_tasks().problems:  # a hash each when unchanged
+        click.echo(f"warning: notebook task not registered: {problem['message']}", err=True)
     return services, PipelineService(services.store, services.jobs), org, services.settings.user
 
 
@@ -229,19 +231,34 @@ def pipelines_import(ctx: click.Context, path: Path) -> None:
 
 @pipelines.command("notebooks")
 @click.option(
-    "--folder", type=click.Path(path_type=Path), help="Notebook folder (default: templates/)."
+    "--folder",
+    type=click.Path(path_type=Path),
+    help="A notebook folder (default: templates/ and MADLAB_NOTEBOOK_TASKS_DIR).",
 )
 @click.pass_context
 def pipelines_notebooks(ctx: click.Context, folder: Path | None) -> None:
-    """Register every notebook with a parameters cell as a task of your organization."""
-    from madlab.pipelines.notebook_tasks import sync_notebook_tasks
+    """Register every notebook with a parameters cell as a task; list them and the broken ones."""
+    from madlab.pipelines.notebook_tasks import register_notebook_tasks
 
-    services, _, org, _ = _context(ctx)
-    for definition in sync_notebook_tasks(
-        services.tasks, services.store, folder, organization_id=org
-    ):
+    services = services_of(ctx)
+    if folder is None:
+        found = services.register_notebook_tasks()
+    else:
+        with services.store.unit_of_work() as uow:
+            org = uow.organizations.ensure(services.settings.organization).id
+        found = register_notebook_tasks(
+            services.tasks, services.store, [folder], organization_id=org
+        )
+    for definition in found.tasks:
         names = ", ".join(definition.interface_spec["inputs"].get("properties", {}))
-        click.echo(f"{definition.task_id} v{definition.version}  ({names})")
+        new = "  (new version)" if definition.task_id in found.registered else ""
+        click.echo(f"{definition.task_id} v{definition.version}  ({names}){new}")
+    for problem in found.problems:
+        click.echo(f"error: {problem['message']}", err=True)
+        if problem.get("hint"):
+            click.echo(f"  {problem['hint']}", err=True)
+    if found.problems:
+        ctx.exit(2)
 
 
 # -- schedules -----------------------------------------------------------------

@@ -5,19 +5,29 @@ its type inferred from its annotation or its default (``n: int = 3``,
 ``title = "run"``), its default the assigned value, its description the
 comment after it. Running the task executes the notebook with papermill and
 stores the executed copy.
+
+:func:`register_notebook_tasks` runs when the services are built (the
+server, ``madlab`` commands, workers): each notebook's content hash is kept
+with its task, so an unchanged notebook costs a hash and is not parsed again,
+and a changed one becomes the task's next version. A broken notebook is
+reported with its file and cell and skipped; the others are registered.
 """
 
 from __future__ import annotations
 
 import ast
 import builtins
+import hashlib
 import json
+import logging
 import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from madlab.domain.tasks import TaskDefinition
-from madlab.errors import ConflictError, InputFileError, NotFoundError
+from madlab.errors import ConflictError, InputFileError, MadlabError, NotFoundError, ValidationError
 from madlab.pipelines.report import execute_template, templates_dir
 from madlab.store.database import Store
 from madlab.tasks.context import TaskContext
@@ -25,11 +35,15 @@ from madlab.tasks.registry import TaskRegistry
 
 __all__ = [
     "IMPLEMENTATION",
+    "NotebookSync",
     "infer_schema",
     "notebook_definition",
+    "register_notebook_tasks",
     "run_notebook",
     "sync_notebook_tasks",
 ]
+
+log = logging.getLogger(__name__)
 
 IMPLEMENTATION = f"{__name__}:run_notebook"
 PREFIX = "notebook-"
@@ -80,6 +94,7 @@ def infer_schema(notebook: str | Path) -> dict[str, Any] | None:
     path = Path(notebook)
     try:
         nb = nbformat.read(path, as_version=4)
+        _check_parameters_cell(path, nb)
         # a notebook saved without a kernel is read as a Python one
         nb.metadata.setdefault(
             "kernelspec", {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -112,6 +127,30 @@ def infer_schema(notebook: str | Path) -> dict[str, Any] | None:
     return {"type": "object", "additionalProperties": False, "properties": properties}
 
 
+def _check_parameters_cell(path: Path, nb: Any) -> None:
+    """Raise a ValidationError naming the cell and line of a parameters cell Python cannot read."""
+    for index, cell in enumerate(nb.cells):
+        if cell.get("cell_type") != "code" or "parameters" not in cell.metadata.get("tags", []):
+            continue
+        try:
+            ast.parse(cell.source)
+        except SyntaxError as err:
+            raise ValidationError(
+                f"{path}: cell {index + 1} (the parameters cell), line {err.lineno}: {err.msg}",
+                field=f"cells[{index}]",
+                hint="fix the assignment on that line; each parameter is 'name = value' "
+                "or 'name: type = value'",
+                path=str(path),
+                cell=index + 1,
+                line=err.lineno,
+            ) from None
+
+
+def content_hash(path: Path) -> str:
+    """SHA-256 of a notebook file's bytes."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def notebook_definition(notebook: str | Path, *, version: str = "1") -> TaskDefinition | None:
     """The task definition of a notebook (``None`` when it has no parameters cell)."""
     path = Path(notebook)
@@ -135,6 +174,7 @@ def notebook_definition(notebook: str | Path, *, version: str = "1") -> TaskDefi
             "queue": "docking.standard",
             "implementation": IMPLEMENTATION,
             "notebook": str(path.resolve()),
+            "notebook_sha256": content_hash(path),
             "resources": {"cpus": 1, "memory_mb": 2048},
             "requires": [],
         },
@@ -151,6 +191,122 @@ def _current(store: Store, task_id: str, organization_id: str | None) -> TaskDef
     return max(found, key=lambda d: (int(d.version) if d.version.isdigit() else 0, d.version))
 
 
+@dataclass
+class NotebookSync:
+    """What :func:`register_notebook_tasks` did.
+
+    Attributes
+    ----------
+    tasks
+        The current definition of every notebook task found.
+    registered
+        Task ids given a new version this time (new or changed notebooks).
+    problems
+        One error per broken notebook (``code``, ``message`` naming the file
+        and cell, ``hint``, ``path``); those notebooks were skipped.
+    """
+
+    tasks: builtins.list[TaskDefinition] = field(default_factory=list)
+    registered: builtins.list[str] = field(default_factory=list)
+    problems: builtins.list[dict[str, Any]] = field(default_factory=list)
+
+
+def register_notebook_tasks(
+    registry: TaskRegistry,
+    store: Store,
+    folders: Iterable[Path],
+    *,
+    organization_id: str | None = None,
+) -> NotebookSync:
+    """Register every notebook of ``folders`` that has a parameters cell, idempotently.
+
+    ``organization_id`` None registers them for every organization. A
+    notebook whose content is unchanged keeps its version (it is not parsed
+    again); a changed one gets the next version. A notebook that cannot be
+    read, or whose parameters cell is not valid Python, is reported in
+    ``problems`` (and logged) and does not stop the others; so is a second
+    notebook of the same name in a later folder.
+    """
+    out = NotebookSync()
+    with store.unit_of_work() as uow:
+        visible = uow.tasks.list(organization_id=organization_id)
+    current_by_id: dict[str, TaskDefinition] = {}
+    for definition in visible:
+        if definition.task_id.startswith(PREFIX):
+            best = current_by_id.get(definition.task_id)
+            if best is None or _version_key(definition) > _version_key(best):
+                current_by_id[definition.task_id] = definition
+    seen: dict[str, Path] = {}
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob("*.ipynb")):
+            task_id = PREFIX + path.stem
+            if task_id in seen:
+                out.problems.append(
+                    _problem(
+                        ConflictError(
+                            f"{path}: a notebook task {task_id} comes from {seen[task_id]} already",
+                            hint="rename one of the two notebooks",
+                        ),
+                        path,
+                    )
+                )
+                continue
+            seen[task_id] = path
+            try:
+                _sync_one(registry, store, path, current_by_id.get(task_id), organization_id, out)
+            except MadlabError as err:
+                out.problems.append(_problem(err, path))
+    for problem in out.problems:
+        log.warning("notebook task not registered: %s", problem["message"])
+    return out
+
+
+def _version_key(definition: TaskDefinition) -> tuple[int, str]:
+    version = definition.version
+    return (int(version) if version.isdigit() else 0, version)
+
+
+def _problem(err: MadlabError, path: Path) -> dict[str, Any]:
+    body = err.to_dict()
+    body.setdefault("path", str(path))
+    if not str(body.get("message", "")).startswith(str(path)):
+        body["message"] = f"{path}: {body.get('message', '')}"
+    return body
+
+
+def _sync_one(
+    registry: TaskRegistry,
+    store: Store,
+    path: Path,
+    current: TaskDefinition | None,
+    organization_id: str | None,
+    out: NotebookSync,
+) -> None:
+    if current is not None and current.service_config.get("notebook_sha256") == content_hash(path):
+        out.tasks.append(current)  # unchanged: not parsed again
+        return
+    version = "1"
+    if current is not None:
+        version = str(int(current.version) + 1) if current.version.isdigit() else "2"
+    definition = notebook_definition(path, version=version)
+    if definition is None:
+        return
+    try:
+        out.tasks.append(registry.register(definition, organization_id=organization_id))
+        out.registered.append(definition.task_id)
+    except ConflictError as err:  # another process registered it meanwhile?
+        again = _current(store, definition.task_id, organization_id)
+        if again is None:  # no: the id is taken where this caller cannot see it
+            raise ConflictError(
+                f"task {definition.task_id} v{definition.version} is registered already, "
+                f"not from this notebook: {err.message}",
+                hint="rename the notebook",
+            ) from None
+        out.tasks.append(again)
+
+
 def sync_notebook_tasks(
     registry: TaskRegistry,
     store: Store,
@@ -158,33 +314,13 @@ def sync_notebook_tasks(
     *,
     organization_id: str | None = None,
 ) -> builtins.list[TaskDefinition]:
-    """Register every notebook of ``folder`` that has a parameters cell.
+    """Register every notebook of ``folder`` (``templates/`` by default) that has a parameters cell.
 
-    ``organization_id`` None registers them for every organization.
-
-    A notebook whose parameters changed gets a new version; an unchanged one
-    is left as it is. Returns the current definition of each notebook task.
+    Returns the current definition of each notebook task; broken notebooks
+    are logged and skipped (see :func:`register_notebook_tasks`).
     """
-    folder = folder or templates_dir()
-    out: builtins.list[TaskDefinition] = []
-    for path in sorted(folder.glob("*.ipynb")):
-        definition = notebook_definition(path)
-        if definition is None:
-            continue
-        current = _current(store, definition.task_id, organization_id)
-        if current is not None and current.interface_spec == definition.interface_spec:
-            out.append(current)
-            continue
-        if current is not None:
-            number = int(current.version) + 1 if current.version.isdigit() else 2
-            definition = notebook_definition(path, version=str(number)) or definition
-        try:
-            out.append(registry.register(definition, organization_id=organization_id))
-        except ConflictError:  # another process registered it meanwhile
-            again = _current(store, definition.task_id, organization_id)
-            if again is not None:
-                out.append(again)
-    return out
+    folders = [folder or templates_dir()]
+    return register_notebook_tasks(registry, store, folders, organization_id=organization_id).tasks
 
 
 def run_notebook(ctx: TaskContext, params: dict[str, Any]) -> dict[str, Any]:
