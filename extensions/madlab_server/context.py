@@ -17,7 +17,7 @@ from madlab_server.ratelimit import RateLimiter
 
 T = TypeVar("T")
 
-#: Threads that run store work for PostgreSQL (SQLite gets one: it has one writer).
+#: Threads that run the store work of requests on a networked database.
 STORE_THREADS = 8
 
 
@@ -25,11 +25,14 @@ STORE_THREADS = 8
 class ServerContext:
     """The object graph of the extension, kept in the Tornado settings.
 
-    ``store_pool`` runs the blocking store work of the handlers (submit,
-    listings) off the server's event loop, so that a database round trip or
-    commit never holds up other requests. SQLite has one writer at a time:
-    one thread serializes its work instead of having writers wait on the
-    file lock; PostgreSQL gets :data:`STORE_THREADS`.
+    On PostgreSQL, ``store_pool`` (:data:`STORE_THREADS` threads) runs the
+    store work of the handlers (submit, listings) off the server's event
+    loop, so that database round trips and commits never hold up other
+    requests. The embedded SQLite store has no round trips and, in WAL mode
+    with ``synchronous=NORMAL``, no disk flush per commit: its work is plain
+    CPU work under the GIL, which a thread would only slow down (every hand
+    over between the loop and the thread waits for the GIL), so it runs
+    inline (``store_pool`` is ``None``).
     """
 
     services: Services
@@ -39,19 +42,20 @@ class ServerContext:
     execute_limit: RateLimiter
     upload_limit: RateLimiter
     cache: dict[Any, Any] = field(default_factory=dict)
-    store_pool: ThreadPoolExecutor = field(init=False, repr=False)
+    store_pool: ThreadPoolExecutor | None = field(init=False, repr=False, default=None)
 
     def __post_init__(self) -> None:
-        sqlite = self.services.store.engine.dialect.name == "sqlite"
-        self.store_pool = ThreadPoolExecutor(
-            1 if sqlite else STORE_THREADS, thread_name_prefix="madlab-store"
-        )
+        if self.services.store.engine.dialect.name != "sqlite":
+            self.store_pool = ThreadPoolExecutor(STORE_THREADS, thread_name_prefix="madlab-store")
 
     async def run_blocking(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-        """``fn(*args, **kwargs)`` in :attr:`store_pool`, awaited on the event loop."""
+        """``fn(*args, **kwargs)`` in :attr:`store_pool`, awaited; inline without a pool."""
+        if self.store_pool is None:
+            return fn(*args, **kwargs)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.store_pool, functools.partial(fn, *args, **kwargs))
 
     def close(self) -> None:
         """Stop the store threads (work already started finishes)."""
-        self.store_pool.shutdown(wait=False, cancel_futures=True)
+        if self.store_pool is not None:
+            self.store_pool.shutdown(wait=False, cancel_futures=True)
