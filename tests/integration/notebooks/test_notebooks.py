@@ -68,7 +68,9 @@ class Executed:
 
     def text(self) -> str:
         """All printed text."""
-        return "".join(o.get("text", "") for o in self.outputs() if o.output_type == "stream")
+        return "".join(
+            o.get("text", "") for o in self.outputs() if o.get("output_type") == "stream"
+        )
 
     def mime_types(self) -> list[str]:
         """The MIME types of the rich outputs (plots, tables, widgets)."""
