@@ -425,7 +425,8 @@ def query_overrides(query: str, defaults: Mapping[str, Any]) -> dict[str, Any]:
                 out[name] = text
         except ValueError:
             raise ValidationError(
-                f"query parameter {name}={text!r} is not a {type(default).__name__}",
+                f"query parameter {name}={text!r} is not "
+                + ("a whole number" if isinstance(default, int) else "a number"),
                 field=name,
                 hint=f"for example ?{name}={default}",
             ) from None
