@@ -83,7 +83,8 @@ def test_the_dock_app_docks_a_smiles_in_a_box_and_shows_its_poses(client: Madlab
     assert 1 <= summary["poses"] <= 2 and summary["best_affinity"] < -3
     assert summary["top_pose_rmsd"] is None
     (viewer,) = app.results.children
-    assert viewer is app.viewer and viewer.rows[0].ligand == "phenol"
+    assert app.viewer is not None and viewer is app.viewer
+    assert app.viewer.rows[0].ligand == "phenol"
     assert "succeeded" in app.summary_html.value
     assert f"{summary['poses']} poses of 1 ligand(s)" in app.summary_html.value
     # the example files were uploaded once and are reused by the next run
