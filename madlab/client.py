@@ -123,6 +123,8 @@ class PipelineInfo(_Model):
     version: str
     spec: dict[str, Any]
     created_by: str
+    is_template: bool = False
+    visibility: str = "private"
 
 
 class ServiceInfo(_Model):
@@ -485,6 +487,19 @@ class MadlabClient(_Base):
         """Run a pipeline (``parameters``, ``optimization``, ``mode``, ``name``)."""
         response = self.request("POST", f"pipelines/{pipeline_id}/execute", json=body)
         return JobInfo.model_validate(response.json())
+
+    def save_as_template(self, pipeline_id: str, visibility: str = "private") -> PipelineInfo:
+        """Save a copy of a pipeline as a template: ``private`` (you), ``organization``
+        or ``public`` (read-only to every organization)."""
+        response = self.request(
+            "POST", f"pipelines/{pipeline_id}/template", json={"visibility": visibility}
+        )
+        return PipelineInfo.model_validate(response.json())
+
+    def templates(self) -> list[PipelineInfo]:
+        """Templates you may use: the organization's, then public ones."""
+        data = self.request("GET", "pipelines/templates").json()["templates"]
+        return [PipelineInfo.model_validate(p) for p in data]
 
     def run_results(
         self,

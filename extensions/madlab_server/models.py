@@ -47,6 +47,14 @@ class PipelineExecute(BaseModel):
     name: str | None = Field(default=None, max_length=200)
 
 
+class TemplateCreate(BaseModel):
+    """Body of ``POST /pipelines/{id}/template``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    visibility: Literal["private", "organization", "public"] = "private"
+
+
 def parse(model: type[M], data: dict[str, Any]) -> M:
     """Validate ``data`` into ``model``.
 

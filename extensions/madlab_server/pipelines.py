@@ -72,6 +72,14 @@ class Pipelines(Protocol):
     ) -> builtins.list[Hit]:
         """A run's docked ligands, filtered and ranked."""
 
+    def save_as_template(
+        self, organization_id: str, user: str, pipeline_id: str, *, visibility: str
+    ) -> PipelineRecord:
+        """Copy a pipeline the caller may read as a template of the organization."""
+
+    def templates(self, organization_id: str, user: str) -> builtins.list[PipelineRecord]:
+        """Templates the caller may use: the organization's, then public ones."""
+
 
 class StorePipelines:
     """:class:`Pipelines` over the store and the job service."""
@@ -196,6 +204,32 @@ class StorePipelines:
             top=top,
         )
         return query_results(self.services.store, organization_id, query)
+
+    def save_as_template(
+        self, organization_id: str, user: str, pipeline_id: str, *, visibility: str
+    ) -> PipelineRecord:
+        """Copy a pipeline as a template (its next version), ``private`` to ``public``.
+
+        Raises
+        ------
+        madlab.errors.NotFoundError
+            A pipeline the caller may not read.
+        madlab.errors.ValidationError
+            An unknown visibility.
+        """
+        return self._service().save_as_template(
+            organization_id, user, pipeline_id, visibility=visibility
+        )
+
+    def templates(self, organization_id: str, user: str) -> builtins.list[PipelineRecord]:
+        """The organization's templates the user may see (not others' private ones), then
+        every organization's public templates."""
+        return self._service().templates(organization_id, user=user)
+
+    def _service(self) -> Any:
+        from madlab.pipelines.service import PipelineService
+
+        return PipelineService(self.services.store, self.services.jobs)
 
     @staticmethod
     def _check_spec(spec: dict[str, Any]) -> None:

@@ -176,6 +176,18 @@ class PipelineBuilder(widgets.VBox):
         self.validate_button = widgets.Button(description="Validate", icon="check")
         self.save_button = widgets.Button(description="Save", icon="save")
         self.run_button = widgets.Button(description="Run", icon="play", button_style="primary")
+        self.visibility = widgets.Dropdown(
+            options=[
+                ("private (only you)", "private"),
+                ("the organization", "organization"),
+                ("public (read-only to every organization)", "public"),
+            ],
+            value="private",
+            description="Share with",
+        )
+        self.template_button = widgets.Button(description="Save as template", icon="bookmark")
+        self.template: PipelineInfo | None = None
+        self._saved_document: dict[str, Any] | None = None
         self.steps_box = widgets.VBox()
         self.dag = widgets.HTML()
         self.message = widgets.HTML()
@@ -183,6 +195,7 @@ class PipelineBuilder(widgets.VBox):
         self.validate_button.on_click(lambda _: self.validate())
         self.save_button.on_click(lambda _: self.save())
         self.run_button.on_click(lambda _: self.run())
+        self.template_button.on_click(lambda _: self.save_as_template())
         super().__init__(
             [
                 widgets.HBox([self.name, self.mode, self.on_failure]),
@@ -190,6 +203,7 @@ class PipelineBuilder(widgets.VBox):
                 widgets.HBox([self.task_choice, self.add_button]),
                 self.steps_box,
                 widgets.HBox([self.validate_button, self.save_button, self.run_button]),
+                widgets.HBox([self.visibility, self.template_button]),
                 self.message,
                 self.dag,
             ]
@@ -256,8 +270,37 @@ class PipelineBuilder(widgets.VBox):
         except MadlabError as err:
             self.message.value = f'<span style="color:#b00020">{html.escape(str(err))}</span>'
             return None
+        self._saved_document = self.document()
         self.message.value = f"saved <code>{html.escape(self.saved.id)}</code>"
         return self.saved
+
+    def save_as_template(self, visibility: str | None = None) -> PipelineInfo | None:
+        """Save the pipeline (unless saved as it stands), then a template copy of it.
+
+        Parameters
+        ----------
+        visibility
+            ``private`` (only you), ``organization`` or ``public`` (read-only to
+            every organization); the dropdown's choice by default.
+        """
+        saved = self.saved
+        if saved is None or self._saved_document != self.document():
+            saved = self.save()
+            if saved is None:
+                return None
+        try:
+            self.template = self.client.save_as_template(
+                saved.id, visibility or str(self.visibility.value)
+            )
+        except MadlabError as err:
+            self.message.value = f'<span style="color:#b00020">{html.escape(str(err))}</span>'
+            return None
+        done = self.template
+        self.message.value = (
+            f"template <b>{html.escape(done.name)}</b> v{html.escape(done.version)} saved, "
+            f"{html.escape(done.visibility)}"
+        )
+        return self.template
 
     def run(self, **options: Any) -> JobInfo | None:
         """Save, then start a run (options as :meth:`MadlabClient.execute_pipeline`)."""

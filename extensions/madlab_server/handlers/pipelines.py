@@ -7,7 +7,7 @@ from typing import Any
 from madlab.domain.pipeline_records import PipelineRecord
 from madlab_server.handlers.base import MadlabHandler
 from madlab_server.handlers.jobs import job_view
-from madlab_server.models import PipelineCreate, PipelineExecute, parse
+from madlab_server.models import PipelineCreate, PipelineExecute, TemplateCreate, parse
 
 
 def pipeline_view(record: PipelineRecord) -> dict[str, Any]:
@@ -23,6 +23,8 @@ def pipeline_view(record: PipelineRecord) -> dict[str, Any]:
         "created_by": record.created_by,
         "created_at": record.created_at.isoformat(),
         "updated_at": record.updated_at.isoformat(),
+        "is_template": record.is_template,
+        "visibility": record.visibility,
     }
 
 
@@ -75,3 +77,27 @@ class PipelineExecuteHandler(MadlabHandler):
             name=body.name,
         )
         self.send_json(job_view(job), status=202)
+
+
+class PipelineTemplatesHandler(MadlabHandler):
+    """``GET /pipelines/templates``: templates the caller may use."""
+
+    def get(self) -> None:
+        """The organization's templates (others' private ones hidden), then public ones."""
+        records = self.madlab.pipelines.templates(self.caller.organization_id, self.caller.user)
+        self.send_json({"templates": [pipeline_view(r) for r in records]})
+
+
+class PipelineSaveTemplateHandler(MadlabHandler):
+    """``POST /pipelines/{id}/template``: save a pipeline as a template (201)."""
+
+    def post(self, pipeline_id: str) -> None:
+        """Copy the pipeline as a template with a visibility (private, organization, public)."""
+        body = parse(TemplateCreate, self.json_body())
+        record = self.madlab.pipelines.save_as_template(
+            self.caller.organization_id,
+            self.caller.user,
+            pipeline_id,
+            visibility=body.visibility,
+        )
+        self.send_json(pipeline_view(record), status=201)
