@@ -83,7 +83,7 @@ def main() -> None:
         "| phase | seconds | share of the start-up |",
         "| --- | --- | --- |",
         f"| import madlab, build the services, store built-in tasks | {build:.3f} | 100% |",
-        f"| register the notebooks, first start-up (papermill reads them) | {first:.3f} | "
+        f"| register the notebooks, first start-up (each parameters cell parsed) | {first:.3f} | "
         f"{first / build:.1%} |",
         f"| register them again, unchanged (a hash each) | {unchanged:.4f} | "
         f"{unchanged / build:.2%} |",

@@ -20,7 +20,6 @@ import builtins
 import hashlib
 import json
 import logging
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,57 +82,54 @@ def _json_type(annotation: str | None, default: Any) -> str | list[str] | None:
 def infer_schema(notebook: str | Path) -> dict[str, Any] | None:
     """The JSON Schema of a notebook's ``parameters`` cell, or ``None`` without one.
 
+    The cell is read as papermill reads it (its first code cell tagged
+    ``parameters``; each ``name = value`` or ``name: type = value`` line is a
+    parameter, the comment after it its description), with Python's own
+    parser, so registering a notebook imports neither papermill nor a kernel.
+
     Raises
     ------
     madlab.errors.InputFileError
         A file that is not a notebook.
+    madlab.errors.ValidationError
+        A parameters cell that is not valid Python (naming the cell and line).
     """
     import nbformat
-    import papermill as pm
 
     path = Path(notebook)
     try:
         nb = nbformat.read(path, as_version=4)
-        _check_parameters_cell(path, nb)
-        # a notebook saved without a kernel is read as a Python one
-        nb.metadata.setdefault(
-            "kernelspec", {"name": "python3", "display_name": "Python 3", "language": "python"}
-        )
-        with tempfile.TemporaryDirectory() as tmp:
-            copy = Path(tmp) / path.name
-            nbformat.write(nb, copy)
-            found = pm.inspect_notebook(str(copy))
     except (OSError, ValueError, json.JSONDecodeError, nbformat.reader.NotJSONError) as err:
         raise InputFileError(f"not a readable notebook: {err}", path=str(path)) from None
+    found = _parameters(path, nb)
     if not found:
         return None
     properties: dict[str, Any] = {}
-    for name, info in found.items():
-        text = info.get("default")
+    for name, (annotation, text, comment) in found.items():
         try:
             default = ast.literal_eval(text) if text is not None else None
         except (ValueError, SyntaxError):
             default = None  # an expression: no default the schema can hold
-        annotation = info.get("inferred_type_name")
-        kind = _json_type(annotation if annotation not in (None, "None") else None, default)
+        kind = _json_type(annotation, default)
         prop: dict[str, Any] = {}
         if kind is not None:
             prop["type"] = kind
         if default is not None or text == "None":
             prop["default"] = list(default) if isinstance(default, tuple) else default
-        if info.get("help"):
-            prop["description"] = str(info["help"])
+        if comment:
+            prop["description"] = comment
         properties[name] = prop
     return {"type": "object", "additionalProperties": False, "properties": properties}
 
 
-def _check_parameters_cell(path: Path, nb: Any) -> None:
-    """Raise a ValidationError naming the cell and line of a parameters cell Python cannot read."""
+def _parameters(path: Path, nb: Any) -> dict[str, tuple[str | None, str | None, str]] | None:
+    """Name to (annotation, default's source, comment) of the parameters cell's assignments."""
     for index, cell in enumerate(nb.cells):
         if cell.get("cell_type") != "code" or "parameters" not in cell.metadata.get("tags", []):
             continue
+        source = cell.source
         try:
-            ast.parse(cell.source)
+            tree = ast.parse(source)
         except SyntaxError as err:
             raise ValidationError(
                 f"{path}: cell {index + 1} (the parameters cell), line {err.lineno}: {err.msg}",
@@ -144,6 +140,32 @@ def _check_parameters_cell(path: Path, nb: Any) -> None:
                 cell=index + 1,
                 line=err.lineno,
             ) from None
+        lines = source.splitlines()
+        found: dict[str, tuple[str | None, str | None, str]] = {}
+        for node in tree.body:
+            value: ast.expr | None
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target, annotation, value = node.targets[0], None, node.value
+            elif isinstance(node, ast.AnnAssign):
+                target, value = node.target, node.value
+                annotation = ast.unparse(node.annotation)
+            else:
+                continue
+            if not isinstance(target, ast.Name):
+                continue
+            text = ast.get_source_segment(source, value) if value is not None else None
+            found[target.id] = (annotation, text, _comment_after(lines, node))
+        return found
+    return None
+
+
+def _comment_after(lines: list[str], node: ast.stmt) -> str:
+    """The ``# comment`` on the line where ``node`` ends, after it."""
+    if node.end_lineno is None or node.end_col_offset is None:
+        return ""
+    rest = lines[node.end_lineno - 1].encode()[node.end_col_offset :].decode(errors="replace")
+    rest = rest.strip()
+    return rest.lstrip("#").strip() if rest.startswith("#") else ""
 
 
 def content_hash(path: Path) -> str:

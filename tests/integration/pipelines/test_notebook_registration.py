@@ -81,3 +81,38 @@ def test_a_folder_of_the_organization_and_the_command_line_report(tmp_path: Path
         assert "line 1" in problems["bad.ipynb"]
     finally:
         services.store.dispose()
+
+
+def test_parameters_are_read_as_papermill_reads_them(tmp_path: Path) -> None:
+    import ast
+
+    import papermill as pm
+
+    from madlab.pipelines.notebook_tasks import infer_schema
+    from madlab.pipelines.report import templates_dir
+
+    mine = write_notebook(
+        tmp_path / "mixed.ipynb",
+        'n: int = 3  # how many\ntitle = "a # not a comment"\nratio: float = 0.5\n'
+        "items = [1, 2]  # the items\nlimit = None\nwhen = len('ab')\nx, y = 1, 2\n",
+        "print(n)",
+    )
+    for path in (mine, templates_dir() / "pipeline_report.ipynb"):
+        schema = infer_schema(path)
+        assert schema is not None
+        theirs = pm.inspect_notebook(str(path))
+        assert list(schema["properties"]) == list(theirs)
+        for name, info in theirs.items():
+            if name == "title":  # papermill's line parser takes the '#' in the string for a comment
+                continue
+            prop = schema["properties"][name]
+            assert prop.get("description", "") == info["help"]
+            try:
+                default = ast.literal_eval(info["default"])
+            except ValueError:
+                assert "default" not in prop
+            else:
+                expected = list(default) if isinstance(default, tuple) else default
+                assert prop.get("default") == expected
+    title = infer_schema(mine)["properties"]["title"]  # type: ignore[index]
+    assert title == {"type": "string", "default": "a # not a comment"}
