@@ -201,6 +201,7 @@ class MolecularViewer3D(widgets.VBox):
         view = _NGL_WIDGET()
         view.layout.width, view.layout.height = f"{self.width}px", f"{self.height}px"
         shapes: list[list[Any]] = []
+        ligands: list[int] = []
         for index, item in enumerate(self.molecules()):
             view.add_component(nglview.TextStructure(item.text, ext=item.format))
             view.clear_representations(component=index)
@@ -211,6 +212,7 @@ class MolecularViewer3D(widgets.VBox):
                 )
             else:
                 view.add_representation("ball+stick", component=index)
+                ligands.append(index)
         for item in self.scene:
             if item.kind == "label" and item.start:
                 shapes.append(["text", list(item.start), [0.1, 0.1, 0.1], 1.2, item.text])
@@ -220,6 +222,8 @@ class MolecularViewer3D(widgets.VBox):
                 )
         if shapes:
             view._add_shape(shapes, name="madlab")
+        if ligands:  # the pose in its pocket, not the whole protein
+            view.center(component=ligands[-1])
         self.output.clear_output()
         self.children = (view,)
         return view
