@@ -146,6 +146,7 @@ c.Spawner.default_url = "/lab"
 c.Spawner.args = [
     # The API runs in the madlab service, not in user servers.
     "--ServerApp.jpserver_extensions=madlab_server=False",
+    f"--config={HERE / 'singleuser_config.py'}",
     *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),
 ]
 c.Spawner.start_timeout = 120
