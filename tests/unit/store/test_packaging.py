@@ -32,4 +32,4 @@ def test_package_data_covers_every_migration_file() -> None:
 def test_the_migrations_folder_has_an_environment_and_a_head() -> None:
     assert (MIGRATIONS_DIR / "env.py").is_file()
     assert (MIGRATIONS_DIR / "script.py.mako").is_file()
-    assert head_revision() == "0002"
+    assert head_revision() == "0003"
