@@ -87,7 +87,11 @@ def _wait_ready(hub: Hub, timeout: float) -> None:
 
 @contextmanager
 def running_hub(
-    root: Path, *, env: dict[str, str] | None = None, timeout: float = 180.0
+    root: Path,
+    *,
+    env: dict[str, str] | None = None,
+    timeout: float = 180.0,
+    config: Path = CONFIG,
 ) -> Iterator[Hub]:
     """Start the hub with the repository's config under ``root``; stop it on exit.
 
@@ -99,6 +103,8 @@ def running_hub(
         Extra environment (``MADLAB_*`` settings for the madlab service).
     timeout
         Seconds to wait for the hub and the madlab service to answer.
+    config
+        The hub's config file (for example one that loads the repository's with ``load_subconfig``).
     """
     port = free_port()
     variables = {
@@ -120,7 +126,7 @@ def running_hub(
     root.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "jupyterhub"), "-f", str(CONFIG)],
+            [str(Path(sys.executable).parent / "jupyterhub"), "-f", str(config)],
             cwd=root,
             env=variables,
             stdout=out,
