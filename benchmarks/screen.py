@@ -144,17 +144,29 @@ def analyse(
     services: Any, run: Job, steps: list[Job], workers: int, end: dt.datetime
 ) -> dict[str, Any]:
     """Where the run's worker-seconds went, from what the store recorded."""
-    engine_s = task_s = 0.0
+    engine_s = task_s = setup_s = between_s = tail_s = 0.0
     docked = failed = 0
     for job in steps:
         task_s += float(job.execution_metrics.get("seconds") or 0.0)
         with services.store.unit_of_work() as uow:
-            for result in uow.results.for_job(ORG, job.id, with_poses=False):
-                engine_s += float(result.seconds)
-                if result.binding_affinity is not None:
-                    docked += 1
-                else:
-                    failed += 1
+            results = sorted(
+                uow.results.for_job(ORG, job.id, with_poses=False), key=lambda r: r.created_at
+            )
+        for result in results:
+            engine_s += float(result.seconds)
+            if result.binding_affinity is not None:
+                docked += 1
+            else:
+                failed += 1
+        if not results or job.started_at is None:
+            continue
+        # each result is stored as its ligand ends: the gaps around the engine's seconds
+        first = results[0]
+        setup_s += max(0.0, (first.created_at - job.started_at).total_seconds() - first.seconds)
+        for before, after in itertools.pairwise(results):
+            gap = (after.created_at - before.created_at).total_seconds() - after.seconds
+            between_s += max(0.0, gap)
+        tail_s += max(0.0, ((job.finished_at or end) - results[-1].created_at).total_seconds())
     job_s = sum(_span(j, end) for j in steps)
     wall = ((run.finished_at or end) - run.created_at).total_seconds()
     started_steps = [j for j in steps if j.started_at is not None]
@@ -168,6 +180,9 @@ def analyse(
         "wall": wall,
         "engine_s": engine_s,
         "task_s": task_s,
+        "setup_s": setup_s,
+        "between_s": between_s,
+        "tail_s": tail_s,
         "job_s": job_s,
         "capacity": wall * workers,
         "before_steps": (first_start - run.created_at).total_seconds(),
@@ -180,8 +195,7 @@ def table(m: dict[str, Any], prep: Preparation, args: argparse.Namespace) -> lis
     cap = m["capacity"] or 1.0
     receptor_prep = prep.receptor_s * m["chunks"]
     ligand_prep = prep.ligand_s * (m["docked"] + m["failed"])
-    in_task_other = max(0.0, m["task_s"] - m["engine_s"] - receptor_prep - ligand_prep)
-    job_start = max(0.0, m["job_s"] - m["task_s"])
+    job_start = max(0.0, m["job_s"] - m["setup_s"] - m["between_s"] - m["tail_s"] - m["engine_s"])
     idle = max(0.0, cap - m["job_s"])
 
     def row(label: str, seconds: float) -> str:
@@ -204,24 +218,67 @@ def table(m: dict[str, Any], prep: Preparation, args: argparse.Namespace) -> lis
         "| --- | --- | --- |",
         row("engine (docking time per ligand as stored with its result)", m["engine_s"]),
         row(
-            f"receptor preparation, once per chunk ({prep.receptor_s:.2f} s each, measured apart)",
-            receptor_prep,
+            "dock job set-up before its first ligand's search: receptor and ligand "
+            "preparation, box, grid maps",
+            m["setup_s"],
         ),
         row(
-            f"ligand preparation ({prep.ligand_s * 1000:.0f} ms per ligand, measured apart)",
-            ligand_prep,
+            "between two ligands of a job: pose file, artifact, result row, progress event",
+            m["between_s"],
         ),
-        row(
-            "rest of the dock task: grid maps, box, pose files, artifacts, store writes",
-            in_task_other,
-        ),
-        row("job start in the worker (task loading, limits) and state writes", job_start),
+        row("after a job's last ligand: summary files, final state", m["tail_s"]),
+        row("job start in the worker (claim, task loading, limits), not in the above", job_start),
         row("workers without a dock job (first chunk's wait, the tail, the report)", idle),
         "",
         f"Before the first chunk started: {m['before_steps']:.1f} s (the run job's pickup and "
         f"chunking); after the last chunk ended: {m['after_steps']:.1f} s (the report "
         "notebook and the run's end).",
+        "",
+        f"The set-up row holds receptor preparation ({prep.receptor_s:.2f} s per chunk, "
+        f"{receptor_prep:.1f} s over the run) and ligand preparation "
+        f"({prep.ligand_s * 1000:.0f} ms per ligand, {ligand_prep:.1f} s over the run), both "
+        "timed apart in the same process after the screen; the rest of it is the box and "
+        "the receptor's grid maps.",
     ]
+
+
+def run_screen(
+    args: argparse.Namespace,
+    pipelines: PipelineService,
+    pool: LocalQueue,
+    library: Path,
+    deadline: float | None,
+) -> tuple[Job, bool]:
+    """Run the screen on the pool; returns the run as it ended, and whether it was stopped."""
+    folder = COMPLEXES / "184l"
+    spec = builtin_template("screen_library").model_dump(mode="json", exclude_none=True)
+    spec["steps"][0]["foreach"]["chunk_size"] = args.chunk_size
+    stopped = False
+    pool.start()
+    try:
+        run = pipelines.execute(
+            ORG,
+            "bench",
+            spec=spec,
+            inputs={
+                "receptor": str(folder / "receptor.pdb"),
+                "library": str(library),
+                "box_ligand": str(folder / "ligand.sdf"),
+                "exhaustiveness": args.exhaustiveness,
+            },
+            report=not args.no_report,
+            poll_s=0.5,
+        )
+        print(f"run {run.id}, store in {pool.settings.home}", flush=True)
+        try:
+            final = pipelines.wait(ORG, run.id, timeout=deadline or 24 * 3600)
+        except TimedOutError:
+            stopped = True
+            pipelines.cancel(ORG, run.id)
+            final = pipelines.wait(ORG, run.id, timeout=120)
+    finally:
+        pool.close()
+    return final, stopped
 
 
 def main() -> None:
@@ -240,6 +297,9 @@ def main() -> None:
     parser.add_argument("--home", type=Path, help="keep the store here (default: a temporary one)")
     parser.add_argument("--stop-at", help="HH:MM UTC: cancel the run then, record what finished")
     parser.add_argument("--note", default="", help="a sentence recorded above the table")
+    parser.add_argument(
+        "--analyse", metavar="RUN_ID", help="with --home: record a finished run again, no docking"
+    )
     args = parser.parse_args()
     folder = COMPLEXES / "184l"
     tmp = Path(tempfile.mkdtemp(prefix="madlab-screen-"))
@@ -264,38 +324,15 @@ def main() -> None:
     with services.store.unit_of_work() as uow:
         uow.organizations.ensure(ORG)
     pipelines = PipelineService(services.store, services.jobs)
-    spec = builtin_template("screen_library").model_dump(mode="json", exclude_none=True)
-    spec["steps"][0]["foreach"]["chunk_size"] = args.chunk_size
-    pool = services.queue
-    assert isinstance(pool, LocalQueue)
-    pool.start()
     stopped = False
-    try:
-        run = pipelines.execute(
-            ORG,
-            "bench",
-            spec=spec,
-            inputs={
-                "receptor": str(folder / "receptor.pdb"),
-                "library": str(library),
-                "box_ligand": str(folder / "ligand.sdf"),
-                "exhaustiveness": args.exhaustiveness,
-            },
-            report=not args.no_report,
-            poll_s=0.5,
-        )
-        print(f"run {run.id}, store in {home}", flush=True)
-        try:
-            final = pipelines.wait(ORG, run.id, timeout=deadline or 24 * 3600)
-        except TimedOutError:
-            stopped = True
-            end = dt.datetime.now(dt.timezone.utc)
-            pipelines.cancel(ORG, run.id)
-            final = pipelines.wait(ORG, run.id, timeout=120)
-    finally:
-        pool.close()
+    if args.analyse:
+        final = pipelines.jobs.get(ORG, args.analyse)
+    else:
+        pool = services.queue
+        assert isinstance(pool, LocalQueue)
+        final, stopped = run_screen(args, pipelines, pool, library, deadline)
     end = final.finished_at or dt.datetime.now(dt.timezone.utc)
-    steps = pipelines.steps(ORG, run.id)
+    steps = pipelines.steps(ORG, final.id)
     measured = analyse(services, final, steps, args.workers, end)
     prep = measure_preparation(folder, library, min(args.chunk_size, 20), tmp)
     services.store.dispose()
