@@ -162,8 +162,9 @@ def configure_service(c: Any, env: Mapping[str, str] | None = None) -> None:
     root = env.get("MADLAB_SERVICE_ROOT")
     if root:
         c.ServerApp.root_dir = root
-    # The API answers with JSON only: no redirect to a missing /tree page.
-    c.ServerApp.default_url = f"/{API_RESOURCE}/api/v1/openapi.json"
+    # The hub's Services menu links to the service's root: log the browser in, then
+    # show the API's description (there is no /tree page here).
+    c.ServerApp.default_url = "/login"
     c.ServerApp.disable_check_xsrf = False
     # Tornado's own XSRF check runs before the user is known, so it would refuse a
     # token-authenticated POST; jupyter_server checks XSRF itself once it knows how

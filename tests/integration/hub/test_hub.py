@@ -96,6 +96,13 @@ def test_requests_without_a_user_are_refused(hub: Hub) -> None:
     assert forged.status_code in (401, 403)
 
 
+def test_the_services_root_logs_a_browser_in_and_shows_the_api(alice: HubUser) -> None:
+    answer = alice.client.get("services/madlab/")
+    assert answer.status_code == 200
+    assert answer.url.path == API_PATH + "openapi.json"
+    assert "/jobs" in answer.json()["paths"]
+
+
 def test_the_service_serves_the_madlab_api_and_nothing_else(alice: HubUser) -> None:
     for path in ("api/contents", "api/kernels", "api/sessions", "api/terminals"):
         answer = alice.client.get(f"services/madlab/{path}")
