@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 
 REPO = Path(__file__).resolve().parents[3]
 CONFIG = REPO / "hub-config" / "jupyterhub_config.py"
@@ -142,13 +143,26 @@ def running_hub(
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop the hub; then end whatever it started and left running (proxy, services, servers).
+
+    The hub starts its proxy, services and user servers in sessions of their own,
+    so they are found as its descendants before it is asked to stop.
+    """
+    try:
+        started = psutil.Process(process.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        started = []
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         with suppress(subprocess.TimeoutExpired):
             process.wait(60)
-    with suppress(ProcessLookupError):  # whatever the hub left behind in its process group
+    with suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
     process.wait(10)
+    for child in started:
+        with suppress(psutil.NoSuchProcess):
+            child.kill()
+    psutil.wait_procs(started, timeout=10)
 
 
 def _cookie(client: httpx.Client, name: str, path: str) -> str | None:
