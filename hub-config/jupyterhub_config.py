@@ -30,6 +30,8 @@ sys.path.insert(0, str(HERE))
 
 from demo_auth import DemoAuthenticator  # noqa: E402
 
+from madlab.tasks.dock import load_example  # noqa: E402
+
 c = get_config()  # type: ignore[name-defined]  # noqa: F821
 env = os.environ
 
@@ -105,6 +107,12 @@ c.Spawner.server_token_scopes = [
 service_env = {key: value for key, value in env.items() if key.startswith("MADLAB_")}
 service_env["MADLAB_HOME"] = str(MADLAB_HOME)
 service_env["MADLAB_SERVICE_ROOT"] = str(HUB_DIR / "service")
+# A service shared by organizations reads no local path a user names (another
+# user's home, another organization's files): files travel as uploads
+# (artifact keys); only the shipped examples may be named by path.
+service_env.setdefault(
+    "MADLAB_INPUT_ROOTS", str(Path(load_example()[0]).parent.parent.resolve())
+)
 (HUB_DIR / "service").mkdir(exist_ok=True)
 c.JupyterHub.services = [
     {

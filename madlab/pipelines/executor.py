@@ -35,6 +35,7 @@ from madlab.pipelines.planner import (
 from madlab.pipelines.search import make_search
 from madlab.pipelines.spec import PipelineSpec, StepSpec
 from madlab.runtime.service import JobService
+from madlab.tasks.input_paths import check_input_path, input_roots
 
 __all__ = ["PipelineExecutor", "StepState", "merge_outputs", "summarize"]
 
@@ -282,6 +283,9 @@ class PipelineExecutor:
             instances.append((f"{prefix}{step.id}", params))
         else:
             library = resolve(step.foreach.library, scope, field=f"steps.{step.id}.foreach")
+            library = check_input_path(
+                str(library), f"steps.{step.id}.foreach", input_roots(), also=[self.data_dir]
+            )
             size = step.foreach.chunk_size
             if spec.mode == "optimized":
                 size = balanced_chunk_size(count_records(library), self.workers, size)

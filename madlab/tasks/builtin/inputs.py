@@ -14,6 +14,7 @@ from typing import Any
 from madlab.errors import InputFileError, NotFoundError, ValidationError
 from madlab.storage.base import KEY_PATTERN
 from madlab.tasks.context import TaskContext
+from madlab.tasks.input_paths import check_input_path, input_roots
 from madlab.tasks.report import safe_filename
 
 #: Queue of the built-in tasks.
@@ -62,6 +63,9 @@ def local_file(ctx: TaskContext, value: str, field: str) -> Path:
         When the path is not a readable file, naming the parameter.
     madlab.errors.ValidationError
         When an artifact key names no stored artifact.
+    madlab.errors.PermissionDeniedError
+        When ``MADLAB_INPUT_ROOTS`` restricts local paths and the path lies
+        outside them (and outside the worker's own scratch space).
     """
     if is_artifact_key(value):
         try:
@@ -77,7 +81,7 @@ def local_file(ctx: TaskContext, value: str, field: str) -> Path:
         if not dest.is_file():
             ctx.artifacts.get_file(value, dest)
         return dest
-    path = Path(value).expanduser()
+    path = check_input_path(value, field, input_roots(), also=[ctx.workdir.parent])
     if not path.is_file():
         raise InputFileError(
             f"{'no such file' if not path.exists() else 'not a file'} (parameter {field})",

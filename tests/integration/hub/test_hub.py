@@ -176,3 +176,25 @@ def test_madlab_client_with_a_hub_token_found_from_a_kernel_environment(
     carol_env = {**kernel_env, "JUPYTERHUB_API_TOKEN": carol.token()}
     with MadlabClient(env=carol_env) as client, pytest.raises(NotFoundError):
         client.job(docked["job"]["id"])
+
+
+def test_the_service_reads_no_server_path_a_user_names(alice: HubUser, hub: Hub) -> None:
+    """Files travel as uploads: a path on the service's machine fails the job, naming it."""
+    secret = hub.madlab_home / "madlab.db"  # the store itself, readable by the service
+    assert secret.is_file()
+    params = {
+        "receptor": str(secret),
+        "smiles": ["CCO"],
+        "center": [0, 0, 0],
+        "size": [10, 10, 10],
+        "exhaustiveness": 1,
+    }
+    answer = alice.api("POST", "tasks/dock/execute", json={"params": params})
+    assert answer.status_code == 202, answer.text
+    job = answer.json()
+    deadline = time.monotonic() + 120
+    while job["status"] not in FINAL and time.monotonic() < deadline:
+        time.sleep(1)
+        job = alice.api("GET", f"jobs/{job['id']}").json()
+    assert job["status"] in ("failed", "dead_lettered"), job
+    assert "parameter receptor" in str(job.get("error")), job
