@@ -16,7 +16,8 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev,cnn]'
 	# editable installs skip data files: enable the server extension by hand
 	mkdir -p $(VENV)/etc/jupyter/jupyter_server_config.d
-	cp jupyter-config/jupyter_server_config.d/madlab_server.json $(VENV)/etc/jupyter/jupyter_server_config.d/
+	cp jupyter-config/jupyter_server_config.d/*.json $(VENV)/etc/jupyter/jupyter_server_config.d/
+	cp jupyter-config/voila.json $(VENV)/etc/jupyter/
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -14,8 +14,9 @@ from tests.integration.server.live import LiveServer, live_server
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 #: Voila loads every installed JupyterLab extension; Notebook 7's needs JupyterLab's
-#: document registry, which Voila does not provide, and fails in the console.
-VOILA_ARGS = ("--VoilaConfiguration.extension_denylist=['@jupyter-notebook/lab-extension']",)
+#: document registry, which Voila does not provide, and fails in the console. The
+#: installed configuration (jupyter-config/voila.json)
+#: turns it off; the test runs on that configuration, as users do.
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +24,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """A Jupyter server with madlab, Voila and a local worker, serving a copy of notebooks/."""
     root = tmp_path_factory.mktemp("voila")
     shutil.copytree(REPO / "notebooks", root / "notebooks")
-    with live_server(root, *VOILA_ARGS, workers=True) as live:
+    with live_server(root, workers=True) as live:
         yield live
 
 
