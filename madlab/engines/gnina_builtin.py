@@ -271,9 +271,10 @@ class GninaBuiltin(SminaBuiltin):
                         err.message if named else f"ligand '{result.ligand}': {err.message}"
                     )
                     result.poses = []
+                rescoring = time.perf_counter() - start
                 if cnn_receptor is not None:
-                    result.timings["cnn"] = time.perf_counter() - start
-                result.seconds = time.perf_counter() - start + search
+                    result.timings["cnn"] = rescoring
+                result.seconds = search + rescoring  # the time reported is the parts' sum
             yield result
 
     def _rescore(
