@@ -176,6 +176,30 @@ def take_one(executor: JobExecutor) -> bool:
     return True
 
 
+def _process_start(
+    settings: Settings, factory: ExecutorFactory, name: str, channel: Any, wake: Any
+) -> tuple[JobExecutor, list[bool], int]:  # pragma: no cover - in the pool's processes
+    """A pool process's executor, its stop flag (set by SIGTERM) and its wake-up fd."""
+    stopping: list[bool] = []
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    executor = factory(settings, RelayBus(channel), name)
+    executor.stopping = lambda: bool(stopping)
+    wake_fd = wake.fileno()
+    os.set_blocking(wake_fd, False)
+    return executor, stopping, wake_fd
+
+
+def _wait_for_wake(wake_fd: int, idle_s: float) -> bool:  # pragma: no cover - as above
+    """Sleep until woken or ``idle_s`` passed; False once the supervisor is gone."""
+    ready, _, _ = select.select([wake_fd], [], [], idle_s)
+    if ready:
+        with contextlib.suppress(BlockingIOError, InterruptedError):
+            if not os.read(wake_fd, 65536):
+                return False
+    return True
+
+
 def _worker_main(
     settings: Settings,
     factory: ExecutorFactory,
@@ -184,25 +208,15 @@ def _worker_main(
     wake: Any,
     idle_s: float,
 ) -> None:  # pragma: no cover - runs in the worker processes; tested through them
-    stopping: list[bool] = []
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
-    executor = factory(settings, RelayBus(channel), name)
-    executor.stopping = lambda: bool(stopping)
-    wake_fd = wake.fileno()
-    os.set_blocking(wake_fd, False)
+    executor, stopping, wake_fd = _process_start(settings, factory, name, channel, wake)
     while not stopping:
         try:
             busy = take_one(executor)
         except MadlabError as err:
             log.warning("worker %s: %s", name, err)
             busy = False
-        if not busy and not stopping:
-            ready, _, _ = select.select([wake_fd], [], [], idle_s)
-            if ready:
-                with contextlib.suppress(BlockingIOError, InterruptedError):
-                    if not os.read(wake_fd, 65536):
-                        return  # the supervisor is gone
+        if not busy and not stopping and not _wait_for_wake(wake_fd, idle_s):
+            return  # the supervisor is gone
 
 
 def _coordinator_main(
@@ -213,13 +227,7 @@ def _coordinator_main(
     wake: Any,
     idle_s: float,
 ) -> None:  # pragma: no cover - runs in the coordinator process; tested through it
-    stopping: list[bool] = []
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
-    executor = factory(settings, RelayBus(channel), name)
-    executor.stopping = lambda: bool(stopping)
-    wake_fd = wake.fileno()
-    os.set_blocking(wake_fd, False)
+    executor, stopping, wake_fd = _process_start(settings, factory, name, channel, wake)
     runs: list[threading.Thread] = []
     while not stopping:
         runs = [t for t in runs if t.is_alive()]
@@ -236,11 +244,8 @@ def _coordinator_main(
             run.start()
             runs.append(run)
             continue
-        ready, _, _ = select.select([wake_fd], [], [], idle_s)
-        if ready:
-            with contextlib.suppress(BlockingIOError, InterruptedError):
-                if not os.read(wake_fd, 65536):
-                    return  # the supervisor is gone
+        if not _wait_for_wake(wake_fd, idle_s):
+            return  # the supervisor is gone
 
 
 class LocalQueue(JobQueue):
