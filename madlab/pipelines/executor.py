@@ -116,15 +116,29 @@ class PipelineExecutor:
         How often the children's states are read from the store.
     workers
         Workers expected to share the steps (sizes chunks in ``optimized`` mode).
+    local_file
+        Makes the file a ``foreach`` library names local, given the value and
+        the field to name in errors: the run's task passes one that also takes
+        an uploaded file's artifact key. By default a local path, checked
+        against ``MADLAB_INPUT_ROOTS``.
     """
 
     def __init__(
-        self, jobs: JobService, *, data_dir: Path, poll_s: float = 0.25, workers: int = 2
+        self,
+        jobs: JobService,
+        *,
+        data_dir: Path,
+        poll_s: float = 0.25,
+        workers: int = 2,
+        local_file: Callable[[str, str], Path] | None = None,
     ) -> None:
         self.jobs = jobs
         self.data_dir = data_dir
         self.poll_s = poll_s
         self.workers = workers
+        self.local_file = local_file or (
+            lambda value, field: check_input_path(value, field, input_roots(), also=[self.data_dir])
+        )
 
     # -- entry point ------------------------------------------------------
 
@@ -283,9 +297,7 @@ class PipelineExecutor:
             instances.append((f"{prefix}{step.id}", params))
         else:
             library = resolve(step.foreach.library, scope, field=f"steps.{step.id}.foreach")
-            library = check_input_path(
-                str(library), f"steps.{step.id}.foreach", input_roots(), also=[self.data_dir]
-            )
+            library = self.local_file(str(library), f"steps.{step.id}.foreach")
             size = step.foreach.chunk_size
             if spec.mode == "optimized":
                 size = balanced_chunk_size(count_records(library), self.workers, size)

@@ -22,7 +22,7 @@ from madlab.runtime.bus_memory import InMemoryEventBus
 from madlab.runtime.queue import COORDINATOR, JobQueue
 from madlab.runtime.service import JobService
 from madlab.settings import Settings
-from madlab.tasks.builtin.inputs import STANDARD_QUEUE, resources
+from madlab.tasks.builtin.inputs import STANDARD_QUEUE, local_file, resources
 from madlab.tasks.context import TaskContext
 from madlab.tasks.registry import BuiltinTask, TaskRegistry
 
@@ -116,6 +116,7 @@ def run(ctx: TaskContext, params: dict[str, Any]) -> dict[str, Any]:
         _job_service(ctx),
         data_dir=ctx.workdir.parent / "pipelines",
         poll_s=float(params.get("poll_s", 0.5)),
+        local_file=lambda value, field: local_file(ctx, value, field),
     )
     outputs = executor.run(
         ctx.organization_id,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from madlab.bootstrap import Services
 from madlab.domain.jobs import JobStatus
 from madlab.pipelines.service import PipelineService
@@ -146,3 +148,47 @@ def test_batch_over_fifty_ligands(platform: Platform, tmp_path: Path) -> None:
     assert out["steps"]["hits"]["outputs"] == {"total": 50}
     names = sorted(j.name or "" for j in pipelines.steps(ORG, out["_job"].id))
     assert names == ["hits", *[f"screen[{i}]" for i in range(5)]]
+
+
+def test_a_library_uploaded_to_a_shared_service_is_screened_by_its_key(
+    platform: Platform, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under MADLAB_INPUT_ROOTS (a hub service) a library travels as an artifact key."""
+    services, pipelines, _ = platform
+    library = tmp_path / "uploads" / "library.sdf"
+    library.parent.mkdir()
+    library.write_text(
+        "".join(
+            f"lig{i}\n  test\n\n  0  0  0  0  0  0  0  0  0  0999 V2000\nM  END\n$$$$\n"
+            for i in range(12)
+        )
+    )
+    monkeypatch.setenv("MADLAB_INPUT_ROOTS", str(tmp_path / "examples"))
+
+    def screen(library_ref: str) -> dict[str, Any]:
+        spec = {
+            "name": "screen",
+            "inputs": {"library": library_ref},
+            "steps": [
+                {
+                    "id": "screen",
+                    "task": "count",
+                    "parameters": {"receptor": "r.pdbqt"},
+                    "foreach": {"library": "${inputs.library}", "chunk_size": 5},
+                }
+            ],
+        }
+        return run(pipelines, spec)
+
+    refused = screen(str(library))  # a path outside the roots
+    # (the run's coordinator starts with the first run, in this environment)
+    assert refused["_job"].status is JobStatus.FAILED
+    assert "steps.screen.foreach" in str(refused["_job"].error)
+
+    key = services.artifacts.put_file(
+        library, name="library.sdf", media_type="chemical/x-mdl-sdfile"
+    ).key
+    out = screen(key)
+    assert out["status"] == "succeeded"
+    assert out["steps"]["screen"]["outputs"]["n"] == 12
+    assert out["steps"]["screen"]["outputs"]["count"] == 3
