@@ -10,6 +10,7 @@ progress (0–1); the final state calls ``on_final`` once.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -18,6 +19,10 @@ from madlab.errors import MadlabError, TimedOutError
 
 #: Seconds of silence on the socket after which the job is read again.
 QUIET_S = 3.0
+
+#: While waiting, how often :meth:`JobFollower.wait` also reads the job itself
+#: (should the socket stall, the end of the job is still seen).
+WAIT_POLL_S = 10.0
 
 
 def progress_of(job: JobInfo) -> float:
@@ -70,6 +75,8 @@ class JobFollower:
         self._on_final = on_final
         self._stop = threading.Event()
         self._done = threading.Event()
+        self._finishing = threading.Lock()
+        self._finished = False
         self._thread = threading.Thread(target=self._run, name=f"madlab-job-{job.id[:8]}")
         self._thread.daemon = True
 
@@ -97,11 +104,21 @@ class JobFollower:
         madlab.errors.MadlabError
             The API error that stopped the follower.
         """
-        if not self._done.wait(timeout):
-            raise TimedOutError(
-                f"job {self.job.id} is still {self.job.status} after {timeout:g} s",
-                hint="wait longer, or follow it in the job monitor",
-            )
+        deadline = time.monotonic() + timeout
+        while not self._done.wait(max(0.0, min(WAIT_POLL_S, deadline - time.monotonic()))):
+            if time.monotonic() >= deadline:
+                raise TimedOutError(
+                    f"job {self.job.id} is still {self.job.status} after {timeout:g} s",
+                    hint="wait longer, or follow it in the job monitor",
+                )
+            job = self.client.job(self.job.id)
+            if job.is_final:  # the socket missed it: finish here
+                self.job = job
+                self.progress = max(self.progress, progress_of(job))
+                self._update()
+                self._finish()
+                self._stop.set()
+                self._done.set()
         if self.error is not None:
             raise self.error
         return self.job
@@ -131,6 +148,15 @@ class JobFollower:
         self._update()
         return self.job.is_final
 
+    def _finish(self) -> None:
+        """Call ``on_final`` once, whichever thread sees the end first."""
+        with self._finishing:
+            if self._finished:
+                return
+            self._finished = True
+        if self._on_final is not None:
+            self._on_final(self.job)
+
     def _run(self) -> None:
         try:
             while not self._stop.is_set():
@@ -144,8 +170,8 @@ class JobFollower:
                 if ended and not self._stop.is_set():
                     self._refresh()  # the full record: outputs, error, timings
                     break
-            if not self._stop.is_set() and self._on_final is not None:
-                self._on_final(self.job)
+            if not self._stop.is_set():
+                self._finish()
         except MadlabError as err:
             self.error = err
         finally:
