@@ -90,8 +90,11 @@ class EventsHandler(ExtensionHandlerMixin, JupyterHandler, websocket.WebSocketHa
         self.subscription = self.madlab.services.events.subscribe(
             self.caller.organization_id, job_id=self.job_id, pipeline_id=self.pipeline_id
         )
-        if self.initial is not None:
-            self.write_message(json.dumps(state_event(self.initial, None).to_dict()))
+        if self.initial is not None and self.job_id:
+            # read again now that the subscription is live: a change between the
+            # first read and the subscription is then in this state or an event
+            current = self.madlab.services.jobs.get(self.caller.organization_id, self.job_id)
+            self.write_message(json.dumps(state_event(current, None).to_dict()))
         self._pump = asyncio.ensure_future(self._relay())
 
     async def _relay(self) -> None:
