@@ -62,13 +62,18 @@ CANDIDATES = 100
 COORDINATED_RUNS = 16
 
 
-def default_executor(settings: Settings, events: EventBus, worker: str) -> JobExecutor:
-    """The executor of an embedded worker, built from ``settings``."""
+def _executor(
+    settings: Settings, events: EventBus, worker: str, capabilities: set[str] | None, **kw: Any
+) -> JobExecutor:
+    """An executor over services built from ``settings`` (``None``: the engines found here)."""
     from madlab.bootstrap import build_services
-    from madlab.runtime.queue import capability_tags
-    from madlab.runtime.worker import detect_capabilities
 
     services = build_services(settings, migrate=False)
+    if capabilities is None:
+        from madlab.runtime.queue import capability_tags
+        from madlab.runtime.worker import detect_capabilities
+
+        capabilities = capability_tags(detect_capabilities(services.engines))
     return JobExecutor(
         store=services.store,
         artifacts=services.artifacts,
@@ -77,10 +82,16 @@ def default_executor(settings: Settings, events: EventBus, worker: str) -> JobEx
         events=events,
         work_root=services.work_root,
         worker=worker,
-        capabilities=capability_tags(detect_capabilities(services.engines)),
+        capabilities=capabilities,
         org_concurrency=settings.org_concurrency,
         max_attempts=settings.max_attempts,
+        **kw,
     )
+
+
+def default_executor(settings: Settings, events: EventBus, worker: str) -> JobExecutor:
+    """The executor of an embedded worker, built from ``settings``."""
+    return _executor(settings, events, worker, None)
 
 
 def coordinator_executor(settings: Settings, events: EventBus, worker: str) -> JobExecutor:
@@ -89,22 +100,7 @@ def coordinator_executor(settings: Settings, events: EventBus, worker: str) -> J
     A run only submits and watches its step jobs, so it needs no limited
     child process (``isolate=False``); its cancellation is read from the store.
     """
-    from madlab.bootstrap import build_services
-
-    services = build_services(settings, migrate=False)
-    return JobExecutor(
-        store=services.store,
-        artifacts=services.artifacts,
-        engine_factory=services.engine,
-        tasks=services.tasks,
-        events=events,
-        work_root=services.work_root,
-        worker=worker,
-        capabilities={COORDINATOR},
-        org_concurrency=settings.org_concurrency,
-        max_attempts=settings.max_attempts,
-        isolate=False,
-    )
+    return _executor(settings, events, worker, {COORDINATOR}, isolate=False)
 
 
 class RelayBus(EventBus):
