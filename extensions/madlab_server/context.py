@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from madlab.bootstrap import Services
+from madlab_server.batching import SubmissionBatcher
 from madlab_server.files import FileCatalog
 from madlab_server.identity import OrganizationPolicy
 from madlab_server.pipelines import Pipelines
@@ -54,6 +55,11 @@ class ServerContext:
             return fn(*args, **kwargs)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.store_pool, functools.partial(fn, *args, **kwargs))
+
+    @functools.cached_property
+    def submissions(self) -> SubmissionBatcher:
+        """Where execute requests go: recorded in batches while the store is busy."""
+        return SubmissionBatcher(self.services.jobs.submit_many, self.run_blocking)
 
     def close(self) -> None:
         """Stop the store threads (work already started finishes)."""

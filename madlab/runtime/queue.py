@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from madlab.domain.jobs import Job
 from madlab.domain.tasks import TaskDefinition
 from madlab.errors import ValidationError
+from madlab.store.ports import UnitOfWork
 from madlab.tasks.context import TaskContext
 
 HIGH_PRIORITY_QUEUE = "docking.high_priority"
@@ -48,9 +49,14 @@ class TaskCatalog(Protocol):
     """What the runtime needs of the task registry."""
 
     def get(
-        self, task_id: str, version: str | None = None, *, organization_id: str
+        self,
+        task_id: str,
+        version: str | None = None,
+        *,
+        organization_id: str,
+        uow: UnitOfWork | None = None,
     ) -> TaskDefinition:
-        """The definition (newest active version by default)."""
+        """The definition (newest active version by default), read in ``uow`` if given."""
         ...
 
     def validate(self, definition: TaskDefinition, params: dict[str, Any]) -> dict[str, Any]:

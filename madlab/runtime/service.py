@@ -12,13 +12,14 @@ from __future__ import annotations
 import builtins
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from madlab.domain.jobs import Job, JobEvent, JobStatus
 from madlab.domain.paging import Page
-from madlab.domain.tasks import TaskStatus
+from madlab.domain.tasks import TaskDefinition, TaskStatus
 from madlab.errors import ConflictError, MadlabError, TimedOutError, ValidationError
 from madlab.runtime.events import Event, EventBus, EventType, Subscription
 from madlab.runtime.executor import move, state_event
@@ -32,6 +33,7 @@ from madlab.runtime.queue import (
     queue_for,
 )
 from madlab.store.database import Store
+from madlab.store.ports import NewJob, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -121,51 +123,66 @@ class JobService:
         madlab.errors.ConflictError
             A deprecated task version.
         """
-        definition = self.tasks.get(task_id, version, organization_id=organization_id)
-        if definition.status is TaskStatus.DEPRECATED:
-            raise ConflictError(
-                f"task {task_id} version {definition.version} is deprecated and takes no new jobs",
-                hint="submit without a version to use the newest active one",
-                task_id=task_id,
-                version=definition.version,
-            )
-        if not isinstance(params, dict):
-            raise ValidationError("parameters must be a JSON object", field="params")
-        checked = self.tasks.validate(definition, params)
-        level = priority_value(priority)
-        config = definition.service_config
-        needs = normalize_requires([*(config.get("requires") or []), *(requires or [])])
-        limits = ResourceLimits.from_config(config, checked)
-        engine = checked.get("engine") if isinstance(checked.get("engine"), str) else None
-        requested = {**limits.to_dict(), "requires": needs}
-        with self.store.unit_of_work() as uow:
-            job = uow.jobs.add(
-                organization_id=organization_id,
-                user=user,
-                task_id=definition.task_id,
-                task_version=definition.version,
-                parameters=checked,
-                engine=engine or config.get("engine"),
-                queue=queue_for(level, needs),
-                priority=level,
-                name=name,
-                pipeline_id=pipeline_id,
-                parent_id=parent_id,
-            )
-            uow.jobs.set_metrics(organization_id, job.id, resource_usage={"requested": requested})
-            waiting = self._waiting_reason(uow, needs)
-            if waiting is not None:
-                uow.jobs.set_metrics(
-                    organization_id, job.id, execution_metrics={"waiting": waiting}
-                )
-            queued = uow.jobs.transition(organization_id, job.id, JobStatus.QUEUED)
-        self._publish(state_event(job, None))
-        self._publish(state_event(queued, JobStatus.SUBMITTED, waiting=waiting))
+        submission = Submission(
+            organization_id,
+            user,
+            task_id,
+            params,
+            version=version,
+            priority=priority,
+            requires=tuple(requires or ()),
+            name=name,
+            pipeline_id=pipeline_id,
+            parent_id=parent_id,
+        )
+        (outcome,) = self.submit_many([submission])
+        if isinstance(outcome, MadlabError):
+            raise outcome
+        return outcome
+
+    def submit_many(self, submissions: Sequence[Submission]) -> builtins.list[Job | MadlabError]:
+        """Validate, record and queue several jobs in one transaction.
+
+        What the server does with the execute requests that arrive while the
+        store is busy (group commit): the task definitions are read once, the
+        jobs written with one insert per table and one commit, however many
+        there are. Each submission is checked on its own, as :meth:`submit`
+        checks it: a bad one gets its error in its place in the list and the
+        others are recorded. When the transaction as a whole fails (the store,
+        or an organization deleted meanwhile), each submission is tried alone,
+        so that no submission fails because of another.
+
+        Returns
+        -------
+        list
+            For each submission, in order, its ``queued`` job or the
+            :class:`~madlab.errors.MadlabError` that refused it.
+        """
         try:
-            self.queue.enqueue(queued)
-        except MadlabError as err:  # the store has it: the reconciler sends it later
-            log.warning("job %s stays queued: %s", queued.id, err)
-        return queued
+            recorded = self._record(submissions)
+        except MadlabError as err:
+            if len(submissions) == 1:
+                return [err]
+            recorded = []
+            for submission in submissions:
+                try:
+                    recorded.extend(self._record([submission]))
+                except MadlabError as alone:
+                    recorded.append(alone)
+        outcomes: builtins.list[Job | MadlabError] = []
+        for outcome in recorded:
+            if isinstance(outcome, MadlabError):
+                outcomes.append(outcome)
+                continue
+            job, waiting = outcome
+            self._publish(state_event(replace(job, status=JobStatus.SUBMITTED), None))
+            self._publish(state_event(job, JobStatus.SUBMITTED, waiting=waiting))
+            try:
+                self.queue.enqueue(job)
+            except MadlabError as err:  # the store has it: the reconciler sends it later
+                log.warning("job %s stays queued: %s", job.id, err)
+            outcomes.append(job)
+        return outcomes
 
     def cancel(self, organization_id: str, job_id: str, *, user: str | None = None) -> Job:
         """Cancel a job: a queued one at once, a running one is stopped.
@@ -314,13 +331,118 @@ class JobService:
         except Exception as err:
             log.warning("could not publish %s of job %s: %s", event.type, event.job_id, err)
 
-    def _waiting_reason(self, uow: Any, needs: builtins.list[str]) -> str | None:
+    def _record(
+        self, submissions: Sequence[Submission]
+    ) -> builtins.list[tuple[Job, str | None] | MadlabError]:
+        """One transaction: each submission checked, the good ones recorded ``queued``.
+
+        Raises the error of the transaction itself (store, organization);
+        a submission's own error takes its place in the list.
+        """
+        with self.store.unit_of_work() as uow:
+            check = _Checks(self, uow)
+            prepared: builtins.list[tuple[NewJob, str | None] | MadlabError] = []
+            for submission in submissions:
+                try:
+                    prepared.append(check.prepare(submission))
+                except MadlabError as err:
+                    prepared.append(err)
+            news = [p[0] for p in prepared if not isinstance(p, MadlabError)]
+            jobs = iter(uow.jobs.add_many(news))
+            return [p if isinstance(p, MadlabError) else (next(jobs), p[1]) for p in prepared]
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One job to submit: the arguments of :meth:`JobService.submit`."""
+
+    organization_id: str
+    user: str
+    task_id: str
+    params: Any
+    version: str | None = None
+    priority: str | int = "standard"
+    requires: tuple[str, ...] = ()
+    name: str | None = None
+    pipeline_id: str | None = None
+    parent_id: str | None = None
+
+
+class _Checks:
+    """The checks of the submissions of one transaction, reading each thing once.
+
+    Task definitions are read once per (organization, task, version), and
+    the online workers once, for the waiting reason of jobs that need a
+    capability.
+    """
+
+    def __init__(self, service: JobService, uow: UnitOfWork) -> None:
+        self._service = service
+        self._uow = uow
+        self._definitions: dict[tuple[str, str, str | None], TaskDefinition] = {}
+        self._offers: builtins.list[set[str]] | None = None
+
+    def prepare(self, submission: Submission) -> tuple[NewJob, str | None]:
+        """The job to record for ``submission`` and why it may wait (``MadlabError`` if bad)."""
+        definition = self._definition(submission)
+        if definition.status is TaskStatus.DEPRECATED:
+            raise ConflictError(
+                f"task {definition.task_id} version {definition.version} is deprecated "
+                "and takes no new jobs",
+                hint="submit without a version to use the newest active one",
+                task_id=definition.task_id,
+                version=definition.version,
+            )
+        if not isinstance(submission.params, dict):
+            raise ValidationError("parameters must be a JSON object", field="params")
+        checked = self._service.tasks.validate(definition, submission.params)
+        level = priority_value(submission.priority)
+        config = definition.service_config
+        needs = normalize_requires([*(config.get("requires") or []), *submission.requires])
+        limits = ResourceLimits.from_config(config, checked)
+        engine = checked.get("engine") if isinstance(checked.get("engine"), str) else None
+        waiting = self._waiting_reason(needs)
+        new = NewJob(
+            organization_id=submission.organization_id,
+            user=submission.user,
+            task_id=definition.task_id,
+            task_version=definition.version,
+            parameters=checked,
+            engine=engine or config.get("engine"),
+            queue=queue_for(level, needs),
+            priority=level,
+            name=submission.name,
+            pipeline_id=submission.pipeline_id,
+            parent_id=submission.parent_id,
+            queued=True,
+            resource_usage={"requested": {**limits.to_dict(), "requires": needs}},
+            execution_metrics={"waiting": waiting} if waiting is not None else {},
+        )
+        return new, waiting
+
+    def _definition(self, submission: Submission) -> TaskDefinition:
+        key = (submission.organization_id, submission.task_id, submission.version)
+        found = self._definitions.get(key)
+        if found is None:  # an unknown task is looked up again: each gets its own error
+            found = self._service.tasks.get(
+                submission.task_id,
+                submission.version,
+                organization_id=submission.organization_id,
+                uow=self._uow,
+            )
+            self._definitions[key] = found
+        return found
+
+    def _waiting_reason(self, needs: builtins.list[str]) -> str | None:
         if not needs:
             return None
-        since = datetime.now(timezone.utc) - timedelta(seconds=self.worker_timeout_s)
-        for worker in uow.workers.list(seen_since=since):
-            if worker.status.value == "offline":
-                continue
-            if set(needs) <= capability_tags(worker.capabilities):
-                return None
+        if self._offers is None:
+            since = datetime.now(timezone.utc) - timedelta(seconds=self._service.worker_timeout_s)
+            self._offers = [
+                capability_tags(worker.capabilities)
+                for worker in self._uow.workers.list(seen_since=since)
+                if worker.status.value != "offline"
+            ]
+        if any(set(needs) <= offered for offered in self._offers):
+            return None
         return f"no online worker offers {', '.join(needs)}; the job waits for one"

@@ -23,6 +23,7 @@ from typing import Any
 from madlab.domain.tasks import TaskDefinition, TaskStatus
 from madlab.errors import ConflictError, NotFoundError
 from madlab.store.database import Store
+from madlab.store.ports import UnitOfWork
 from madlab.tasks import schema
 from madlab.tasks.context import TaskContext
 from madlab.tasks.definitions import DEFAULT_QUEUE, DEFAULT_RESOURCES, check_definition
@@ -222,9 +223,17 @@ class TaskRegistry:
                 raise conflict from None
 
     def get(
-        self, task_id: str, version: str | None = None, *, organization_id: str
+        self,
+        task_id: str,
+        version: str | None = None,
+        *,
+        organization_id: str,
+        uow: UnitOfWork | None = None,
     ) -> TaskDefinition:
         """A task definition: the newest active version unless ``version`` is given.
+
+        ``uow`` reads it in that transaction (a submission reads its task and
+        records its job in one), else in a transaction of its own.
 
         Raises
         ------
@@ -232,8 +241,10 @@ class TaskRegistry:
             When the caller's organization sees no such task (or version).
         """
         self._ensure_stored()
-        with self._store.unit_of_work() as uow:
+        if uow is not None:
             return uow.tasks.get(task_id, version, organization_id=organization_id)
+        with self._store.unit_of_work() as own:
+            return own.tasks.get(task_id, version, organization_id=organization_id)
 
     def list(
         self,

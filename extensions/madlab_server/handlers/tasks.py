@@ -6,6 +6,7 @@ import hashlib
 import json
 import time
 
+from madlab.runtime.service import Submission
 from madlab.tasks.definitions import definition_from_json, definition_to_dict
 from madlab_server.context import ServerContext
 from madlab_server.handlers.base import MadlabHandler
@@ -102,21 +103,23 @@ class TaskExecuteHandler(MadlabHandler):
     async def post(self, task_id: str) -> None:
         """Validate the parameters against the task's schema and queue a job.
 
-        The submission (schema check, store writes, queueing) runs in the
-        store's threads, off the event loop.
+        The submission is recorded with the others that arrive meanwhile, in
+        one transaction off the event loop (:mod:`madlab_server.batching`);
+        the answer comes once the job is committed.
         """
         self.madlab.execute_limit.check(self.caller.user, "execute request")
         request = parse(ExecuteRequest, self.json_body())
-        job = await self.madlab.run_blocking(
-            self.madlab.services.jobs.submit,
-            self.caller.organization_id,
-            self.caller.user,
-            task_id,
-            request.params,
-            version=request.version,
-            priority=request.priority,
-            requires=request.requires,
-            name=request.name,
+        job = await self.madlab.submissions.submit(
+            Submission(
+                self.caller.organization_id,
+                self.caller.user,
+                task_id,
+                request.params,
+                version=request.version,
+                priority=request.priority,
+                requires=tuple(request.requires or ()),
+                name=request.name,
+            )
         )
         self.set_header("Location", self.request.path.rsplit("/tasks/", 1)[0] + f"/jobs/{job.id}")
         self.send_json(job.to_dict(), status=202)

@@ -7,11 +7,12 @@ from madlab.store.ports.catalog import (
     UserRepository,
     WorkerRepository,
 )
-from madlab.store.ports.jobs import JobRepository, ResultRepository
+from madlab.store.ports.jobs import JobRepository, NewJob, ResultRepository
 from madlab.store.ports.unit_of_work import UnitOfWork
 
 __all__ = [
     "JobRepository",
+    "NewJob",
     "OrganizationRepository",
     "PipelineRepository",
     "ResultRepository",

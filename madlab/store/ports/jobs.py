@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import builtins
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +30,35 @@ JOB_SORTS: dict[str, str] = {
 
 #: The order of a listing that names none.
 DEFAULT_JOB_SORT = "-created_at"
+
+
+@dataclass(frozen=True)
+class NewJob:
+    """A job to record with :meth:`JobRepository.add_many` (fields as in :meth:`JobRepository.add`).
+
+    ``queued`` records it straight in state ``queued``: two events (its
+    submission and the move to ``queued``) with one time stamp, as if
+    :meth:`JobRepository.transition` had followed at once.
+    ``execution_metrics`` and ``resource_usage`` are its first measurements
+    (for example the resources it asks for).
+    """
+
+    organization_id: str
+    user: str
+    task_id: str
+    task_version: str
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    engine: str | None = None
+    queue: str = "default"
+    priority: int = 0
+    name: str | None = None
+    pipeline_id: str | None = None
+    parent_id: str | None = None
+    job_id: str | None = None
+    detail: str | None = None
+    queued: bool = False
+    execution_metrics: Mapping[str, Any] = field(default_factory=dict)
+    resource_usage: Mapping[str, Any] = field(default_factory=dict)
 
 
 class JobRepository(ABC):
@@ -98,6 +128,25 @@ class JobRepository(ABC):
             ``job_id`` already used.
         madlab.errors.ValidationError
             Parameters that are not JSON, a malformed ``job_id``.
+        """
+
+    @abstractmethod
+    def add_many(self, jobs: Sequence[NewJob]) -> builtins.list[Job]:
+        """Record several new jobs at once: a few statements for all of them.
+
+        What a batch of submissions uses (one transaction, one insert per
+        table); each job is checked as :meth:`add` checks it.
+
+        Returns
+        -------
+        list[Job]
+            The stored jobs, in the order given.
+
+        Raises
+        ------
+        madlab.errors.NotFoundError, madlab.errors.ConflictError, madlab.errors.ValidationError
+            As :meth:`add`, for the first job that breaks a rule; nothing is
+            written then (the caller may record the others one by one).
         """
 
     @abstractmethod

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import builtins
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, insert, select, tuple_
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -20,7 +20,7 @@ from madlab.store.cursor import KeyKind, decode_keyset, encode_keyset
 from madlab.store.mapping import to_event, to_job
 from madlab.store.models import JobEventRow, JobRow, OrganizationRow, PipelineRow
 from madlab.store.models.jobs import search_text
-from madlab.store.ports.jobs import DEFAULT_JOB_SORT, JOB_SORTS, JobRepository
+from madlab.store.ports.jobs import DEFAULT_JOB_SORT, JOB_SORTS, JobRepository, NewJob
 
 #: Largest page a listing returns.
 MAX_PAGE = 1000
@@ -40,6 +40,10 @@ SORT_KEYS: dict[str, tuple[tuple[Any, ...], bool]] = {
     "priority": ((JobRow.priority, JobRow.created_at, JobRow.id), False),
 }
 assert set(SORT_KEYS) == set(JOB_SORTS)
+
+#: The tables written directly by :meth:`SqlJobRepository.add_many` (Core inserts).
+_JOBS = JobRow.metadata.tables[JobRow.__tablename__]
+_EVENTS = JobEventRow.metadata.tables[JobEventRow.__tablename__]
 
 _KINDS: dict[str, KeyKind] = {"created_at": "time", "updated_at": "time", "priority": "int"}
 
@@ -72,51 +76,49 @@ class SqlJobRepository(JobRepository):
         detail: str | None = None,
     ) -> Job:
         """Record a new job in state ``submitted``."""
-        if self._session.get(OrganizationRow, organization_id) is None:
-            raise NotFoundError(
-                "organization", organization_id, hint="create it first (organizations.ensure)"
-            )
-        if job_id is None:
-            new_id = str(uuid.uuid4())  # random: no need to look for a clash
-        else:
-            new_id = values.job_id(job_id)
-            if self._session.get(JobRow, new_id) is not None:
-                raise ConflictError(f"job {new_id} already exists", job_id=new_id)
-        if parent_id is not None:
-            parent_id = self._row(organization_id, values.job_id(parent_id, "parent_id")).id
-        if pipeline_id is not None:
-            pipeline = self._session.get(PipelineRow, pipeline_id)
-            if pipeline is None or pipeline.organization_id != organization_id:
-                raise NotFoundError("pipeline", pipeline_id)
-        now = self._clock()
-        row = JobRow(
-            id=new_id,
+        new = NewJob(
             organization_id=organization_id,
-            user_name=values.text(user, "user", max_length=128),
+            user=user,
+            task_id=task_id,
+            task_version=task_version,
+            parameters=parameters or {},
+            engine=engine,
+            queue=queue,
+            priority=priority,
             name=name,
-            task_id=values.text(task_id, "task_id", max_length=128),
-            task_version=values.text(task_version, "task_version", max_length=32),
-            parameters=values.json_object(parameters, "parameters"),
-            status=JobStatus.SUBMITTED.value,
-            engine_used=engine,
-            queue=values.text(queue, "queue", max_length=64),
-            priority=int(priority),
-            progress_done=0,
-            progress_total=None,
-            attempt=0,
-            error=None,
-            execution_metrics={},
-            resource_usage={},
             pipeline_id=pipeline_id,
             parent_id=parent_id,
-            created_at=now,
-            updated_at=now,
+            job_id=job_id,
+            detail=detail,
         )
+        now = self._clock()
+        (values_,) = self._checked([new], now)
+        row = JobRow(**values_)
         self._session.add(row)
         self._session.flush()  # the event's foreign key needs the job row first
-        self._session.add(self._event(row, None, JobStatus.SUBMITTED, now, detail))
-        self._created[new_id] = row
+        self._session.add(
+            JobEventRow(**self._event_values(row, None, JobStatus.SUBMITTED, now, detail))
+        )
+        self._created[row.id] = row
         return to_job(row)
+
+    def add_many(self, jobs: Sequence[NewJob]) -> builtins.list[Job]:
+        """Record new jobs with one insert per table (see the port)."""
+        if not jobs:
+            return []
+        now = self._clock()
+        rows = self._checked(jobs, now)
+        events: builtins.list[dict[str, Any]] = []
+        for new, row in zip(jobs, rows, strict=True):
+            events.append(self._event_values(row, None, JobStatus.SUBMITTED, now, new.detail))
+            if new.queued:
+                events.append(
+                    self._event_values(row, JobStatus.SUBMITTED, JobStatus.QUEUED, now, None)
+                )
+        self._pending()
+        self._session.execute(insert(_JOBS), rows)
+        self._session.execute(insert(_EVENTS), events)  # in order: ids ascend
+        return [to_job(JobRow(**row)) for row in rows]
 
     def get(self, organization_id: str, job_id: str) -> Job:
         """The job, if it belongs to the organization."""
@@ -152,7 +154,7 @@ class SqlJobRepository(JobRepository):
             row.error = error_doc
         if engine is not None:
             row.engine_used = engine
-        self._session.add(self._event(row, current, target, now, detail))
+        self._session.add(JobEventRow(**self._event_values(row, current, target, now, detail)))
         self._flush(row.id)
         return to_job(row)
 
@@ -362,19 +364,96 @@ class SqlJobRepository(JobRepository):
                 job_id=job_id,
             ) from err
 
+    def _checked(self, jobs: Sequence[NewJob], now: datetime) -> builtins.list[dict[str, Any]]:
+        """The column values of new jobs, after checking who owns what they name.
+
+        One query per kind of reference (organizations, given ids, pipelines,
+        parent jobs), whatever the number of jobs.
+        """
+        rows = [self._values(new, now) for new in jobs]
+        self._pending()
+        orgs = {r["organization_id"] for r in rows}
+        known = set(
+            self._session.scalars(select(OrganizationRow.id).where(OrganizationRow.id.in_(orgs)))
+        )
+        for org in sorted(orgs - known):
+            raise NotFoundError("organization", org, hint="create it first (organizations.ensure)")
+        chosen = [new.job_id for new in jobs if new.job_id is not None]
+        if chosen:
+            ids = [r["id"] for new, r in zip(jobs, rows, strict=True) if new.job_id is not None]
+            if len(set(ids)) < len(ids):
+                raise ConflictError("the same job id is given twice", job_ids=ids)
+            taken = self._session.scalars(select(JobRow.id).where(JobRow.id.in_(ids))).first()
+            if taken is not None:
+                raise ConflictError(f"job {taken} already exists", job_id=taken)
+        self._check_owned(rows, "pipeline_id", PipelineRow, "pipeline")
+        self._check_owned(rows, "parent_id", JobRow, "job")
+        return rows
+
+    def _check_owned(
+        self, rows: builtins.list[dict[str, Any]], column: str, table: Any, what: str
+    ) -> None:
+        wanted = {(r[column], r["organization_id"]) for r in rows if r[column] is not None}
+        if not wanted:
+            return
+        query = select(table.id, table.organization_id).where(
+            table.id.in_({ref for ref, _ in wanted})
+        )
+        found = {(ref, org) for ref, org in self._session.execute(query)}
+        for ref, _ in sorted(wanted - found):
+            raise NotFoundError(what, ref)
+
+    def _values(self, new: NewJob, now: datetime) -> dict[str, Any]:
+        """The column values of one new job (each field checked)."""
+        parent_id = new.parent_id
+        if parent_id is not None:
+            parent_id = values.job_id(parent_id, "parent_id")
+        return {
+            "id": str(uuid.uuid4()) if new.job_id is None else values.job_id(new.job_id),
+            "organization_id": new.organization_id,
+            "user_name": values.text(new.user, "user", max_length=128),
+            "name": new.name,
+            "task_id": values.text(new.task_id, "task_id", max_length=128),
+            "task_version": values.text(new.task_version, "task_version", max_length=32),
+            "parameters": values.json_object(new.parameters, "parameters"),
+            "status": (JobStatus.QUEUED if new.queued else JobStatus.SUBMITTED).value,
+            "engine_used": new.engine,
+            "queue": values.text(new.queue, "queue", max_length=64),
+            "priority": int(new.priority),
+            "progress_done": 0,
+            "progress_total": None,
+            "attempt": 0,
+            "error": None,
+            "execution_metrics": values.json_object(new.execution_metrics, "execution_metrics"),
+            "resource_usage": values.json_object(new.resource_usage, "resource_usage"),
+            "pipeline_id": new.pipeline_id,
+            "parent_id": parent_id,
+            "created_at": now,
+            "started_at": None,
+            "finished_at": None,
+            "updated_at": now,
+            "version": 1,
+        }
+
     @staticmethod
-    def _event(
-        row: JobRow,
+    def _event_values(
+        job: JobRow | Mapping[str, Any],
         current: JobStatus | None,
         target: JobStatus,
         at: datetime,
         detail: str | None,
-    ) -> JobEventRow:
-        return JobEventRow(
-            organization_id=row.organization_id,
-            job_id=row.id,
-            from_status=current.value if current else None,
-            to_status=target.value,
-            at=at,
-            detail=detail,
+    ) -> dict[str, Any]:
+        """The column values of one job event (``job``: its row or its column values)."""
+        organization_id, job_id = (
+            (job["organization_id"], job["id"])
+            if isinstance(job, Mapping)
+            else (job.organization_id, job.id)
         )
+        return {
+            "organization_id": organization_id,
+            "job_id": job_id,
+            "from_status": current.value if current else None,
+            "to_status": target.value,
+            "at": at,
+            "detail": detail,
+        }

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from madlab.domain import JobStatus
 from madlab.errors import ConflictError, NotFoundError, ValidationError
 from madlab.store import Store
+from madlab.store.ports import NewJob
 
 from .clock import StepClock
 
@@ -281,3 +284,76 @@ def test_only_finished_jobs_can_be_deleted(store: Store, org: str) -> None:
         uow.jobs.delete(org, job_id)
     with store.unit_of_work() as uow, pytest.raises(NotFoundError):
         uow.jobs.get(org, job_id)
+
+
+def _new(org: str, **extra: Any) -> NewJob:
+    fields: dict[str, Any] = {
+        "organization_id": org,
+        "user": "alice",
+        "task_id": "dock",
+        "task_version": "1",
+        "parameters": {"exhaustiveness": 8},
+    }
+    fields.update(extra)
+    return NewJob(**fields)
+
+
+def test_many_jobs_are_recorded_together_as_one_by_one(store: Store, org: str) -> None:
+    statements: list[str] = []
+    event.listen(store.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    batch = [
+        _new(org, queued=True, name=f"ligand {i}", resource_usage={"requested": {"cpus": 1}})
+        for i in range(25)
+    ] + [_new(org, engine="gnina", execution_metrics={"waiting": "no gpu"}, detail="by api")]
+    with store.unit_of_work() as uow:
+        jobs = uow.jobs.add_many(batch)
+    # one query for the organizations and one insert per table, whatever the number of jobs
+    assert len(statements) == 3
+    assert [j.name for j in jobs[:25]] == [f"ligand {i}" for i in range(25)]
+    assert len({j.id for j in jobs}) == 26
+    with store.unit_of_work() as uow:
+        stored = uow.jobs.get(org, jobs[3].id)
+        assert stored == jobs[3]
+        assert stored.status is S.QUEUED and stored.resource_usage == {"requested": {"cpus": 1}}
+        history = uow.jobs.events(org, jobs[3].id)
+        assert [(e.from_status, e.to_status) for e in history] == [
+            (None, S.SUBMITTED),
+            (S.SUBMITTED, S.QUEUED),
+        ]
+        last = uow.jobs.get(org, jobs[-1].id)
+        assert last.status is S.SUBMITTED and last.engine == "gnina"
+        assert last.execution_metrics == {"waiting": "no gpu"}
+        assert [e.detail for e in uow.jobs.events(org, last.id)] == ["by api"]
+        # a job recorded in a batch moves on like any other
+        running = uow.jobs.transition(org, jobs[3].id, S.RUNNING, detail="w1")
+    assert running.attempt == 1
+    with store.unit_of_work() as uow:
+        assert uow.jobs.list(org, limit=100).items[0].id in {j.id for j in jobs}
+        assert uow.jobs.counts(org) == {S.QUEUED: 24, S.RUNNING: 1, S.SUBMITTED: 1}
+
+
+def test_a_batch_with_one_bad_job_writes_nothing(store: Store, org: str, other_org: str) -> None:
+    foreign = _submit(store, other_org)
+    chosen = str(uuid.uuid4())
+    bad_batches: list[tuple[list[NewJob], type[Exception], str]] = [
+        ([_new(org), _new("nowhere")], NotFoundError, "organization nowhere"),
+        ([_new(org), _new(org, parent_id=foreign)], NotFoundError, "job"),
+        ([_new(org), _new(org, pipeline_id=str(uuid.uuid4()))], NotFoundError, "pipeline"),
+        ([_new(org, job_id=chosen), _new(org, job_id=chosen)], ConflictError, "twice"),
+        ([_new(org), _new(org, user="")], ValidationError, "user"),
+    ]
+    for batch, error, text in bad_batches:
+        with pytest.raises(error, match=text), store.unit_of_work() as uow:
+            uow.jobs.add_many(batch)
+    with store.unit_of_work() as uow:
+        assert uow.jobs.list(org).items == []
+        (mine,) = uow.jobs.add_many([_new(org, job_id=chosen)])
+    assert mine.id == chosen
+    with pytest.raises(ConflictError, match="already exists"), store.unit_of_work() as uow:
+        uow.jobs.add_many([_new(org, job_id=chosen.upper())])
+    with store.unit_of_work() as uow:
+        child, other = uow.jobs.add_many(
+            [_new(org, parent_id=chosen, name="step"), _new(other_org, parent_id=foreign)]
+        )
+        assert uow.jobs.add_many([]) == []
+    assert child.parent_id == chosen and other.organization_id == other_org

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import time
+import uuid
 from typing import Any
 
 import pytest
+from sqlalchemy import event as sql
 
 from madlab.bootstrap import Services
-from madlab.domain.jobs import JobStatus
+from madlab.domain.jobs import Job, JobStatus
 from madlab.domain.workers import WorkerStatus
 from madlab.errors import ConflictError, NotFoundError, TimedOutError, ValidationError
 from madlab.runtime.events import Event, EventBus, EventType, Subscription
 from madlab.runtime.executor import move
 from madlab.runtime.queue import HIGH_PRIORITY_QUEUE, STANDARD_QUEUE
+from madlab.runtime.service import Submission
 
 from .conftest import ORG
 from .sample_tasks import definition
@@ -107,6 +110,64 @@ def test_no_waiting_reason_when_an_online_worker_has_the_capability(
         uow.workers.heartbeat("old-gpu", capabilities={"gpu": True}, status=WorkerStatus.OFFLINE)
     job = runtime_services.jobs.submit(ORG, "alice", "gpu_only", {})
     assert "waiting" not in job.execution_metrics
+
+
+def test_a_batch_is_recorded_in_one_transaction_and_each_bad_one_gets_its_own_error(
+    runtime_services: Services,
+) -> None:
+    jobs = runtime_services.jobs
+    statements: list[str] = []
+    sql.listen(
+        runtime_services.store.engine, "before_cursor_execute", lambda *a: statements.append(a[2])
+    )
+    batch = [Submission(ORG, "alice", "echo", {"word": f"w{i}"}, name=f"n{i}") for i in range(20)]
+    batch[3] = Submission(ORG, "alice", "echo", {"word": 3})
+    batch[7] = Submission(ORG, "alice", "nope", {})
+    batch[9] = Submission("other", "bob", "echo", {})
+    batch[12] = Submission(ORG, "alice", "gpu_only", {}, priority="high")
+    batch[15] = Submission(ORG, "alice", "echo", {}, priority="urgent")
+    with runtime_services.events.subscribe(ORG) as sub:
+        outcomes = jobs.submit_many(batch)
+        events = drain(sub)
+    # task definitions read once each, workers once, then one insert per table
+    assert len(statements) <= 8
+    errors = {i: o for i, o in enumerate(outcomes) if not isinstance(o, Job)}
+    assert set(errors) == {3, 7, 9, 15}
+    assert isinstance(errors[3], ValidationError) and errors[3].field == "word"
+    assert isinstance(errors[7], NotFoundError) and isinstance(errors[9], NotFoundError)
+    assert "urgent" in str(errors[15])
+    recorded = [o for o in outcomes if isinstance(o, Job)]
+    assert [j.name for j in recorded if j.task_id == "echo"] == [
+        f"n{i}" for i in range(20) if i not in {3, 7, 9, 12, 15}
+    ]
+    assert all(j.status is JobStatus.QUEUED for j in recorded)
+    gpu = outcomes[12]
+    assert isinstance(gpu, Job) and gpu.queue.startswith(HIGH_PRIORITY_QUEUE)
+    assert "no online worker offers gpu" in gpu.execution_metrics["waiting"]
+    assert {j.id for j in jobs.list(ORG, limit=100).items} == {j.id for j in recorded}
+    for job in recorded:
+        mine = [e.payload["status"] for e in events if e.job_id == job.id]
+        assert mine == ["submitted", "queued"]
+        assert [e.to_status for e in jobs.history(ORG, job.id)] == [
+            JobStatus.SUBMITTED,
+            JobStatus.QUEUED,
+        ]
+    waiting = next(e for e in events if e.job_id == gpu.id and e.payload["status"] == "queued")
+    assert "gpu" in waiting.payload["waiting"]
+
+
+def test_a_batch_whose_transaction_fails_is_recorded_one_by_one(
+    runtime_services: Services,
+) -> None:
+    jobs = runtime_services.jobs
+    good = Submission(ORG, "alice", "echo", {"word": "kept"})
+    lost = Submission(ORG, "alice", "echo", {}, pipeline_id=str(uuid.uuid4()))
+    first, second, third = jobs.submit_many([good, lost, good])
+    assert isinstance(first, Job) and isinstance(third, Job)
+    assert isinstance(second, NotFoundError) and "pipeline" in str(second)
+    assert {j.id for j in jobs.list(ORG).items} == {first.id, third.id}
+    with pytest.raises(NotFoundError, match="pipeline"):
+        jobs.submit(ORG, "alice", "echo", {}, pipeline_id=str(uuid.uuid4()))
 
 
 def test_cancel_a_queued_job_at_once_and_refuse_ended_ones(runtime_services: Services) -> None:
