@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -184,12 +184,38 @@ class Job:
         return self.progress_done / self.progress_total
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (status as its value, times in ISO 8601)."""
-        out = asdict(self)
-        out["status"] = self.status.value
-        for key in ("created_at", "updated_at", "started_at", "finished_at"):
-            out[key] = _iso(out[key])
-        return out
+        """JSON-ready form (status as its value, times in ISO 8601).
+
+        Written out field by field: it answers every job request, and
+        ``dataclasses.asdict`` (a recursive deep copy) was a tenth of an
+        execute request's time. The dicts are copies; what they hold is
+        JSON, shared with the job.
+        """
+        return {
+            "id": self.id,
+            "organization_id": self.organization_id,
+            "user": self.user,
+            "task_id": self.task_id,
+            "task_version": self.task_version,
+            "parameters": dict(self.parameters),
+            "status": self.status.value,
+            "created_at": _iso(self.created_at),
+            "updated_at": _iso(self.updated_at),
+            "engine": self.engine,
+            "queue": self.queue,
+            "priority": self.priority,
+            "progress_done": self.progress_done,
+            "progress_total": self.progress_total,
+            "error": dict(self.error) if self.error is not None else None,
+            "execution_metrics": dict(self.execution_metrics),
+            "resource_usage": dict(self.resource_usage),
+            "attempt": self.attempt,
+            "name": self.name,
+            "pipeline_id": self.pipeline_id,
+            "parent_id": self.parent_id,
+            "started_at": _iso(self.started_at),
+            "finished_at": _iso(self.finished_at),
+        }
 
 
 @dataclass(frozen=True)

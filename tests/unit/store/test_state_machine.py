@@ -59,3 +59,26 @@ def test_job_progress_is_a_fraction_once_the_total_is_known() -> None:
     assert job.progress is None
     assert Job(**{**job.__dict__, "progress_total": 4}).progress == 0.25
     assert job.to_dict()["created_at"] == "2025-01-01T00:00:00+00:00"
+
+
+def test_the_json_form_of_a_job_has_every_field_with_json_values() -> None:
+    from dataclasses import asdict, fields
+    from datetime import datetime, timedelta, timezone
+
+    now = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    job = Job(
+        id="j", organization_id="o", user="u", task_id="dock", task_version="1",
+        parameters={"box": {"size": [20, 20, 20]}}, status=S.FAILED, created_at=now,
+        updated_at=now, engine="vina", progress_total=3, error={"code": "x", "message": "y"},
+        execution_metrics={"s": 1.5}, resource_usage={"cpus": 2}, attempt=2, name="n",
+        pipeline_id="p", parent_id="q", started_at=now, finished_at=now + timedelta(seconds=1),
+    )  # fmt: skip
+    out = job.to_dict()
+    assert list(out) == [f.name for f in fields(Job)]
+    expected = asdict(job)
+    expected["status"] = "failed"
+    for key in ("created_at", "updated_at", "started_at", "finished_at"):
+        expected[key] = expected[key].isoformat()
+    assert out == expected
+    out["parameters"]["extra"] = 1
+    assert "extra" not in job.parameters
