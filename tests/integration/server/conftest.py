@@ -79,6 +79,7 @@ def jp_server_config(madlab_home: Path) -> dict[str, Any]:
             "organization": "solo",
             "owner": "owner",
             "start_workers": False,
+            "freeze_startup_objects": False,  # leave the test process's collector alone
             "execute_rate": 5,
             "upload_rate": 5,
             "max_upload_mb": 0.05,
