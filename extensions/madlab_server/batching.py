@@ -39,19 +39,23 @@ class SubmissionBatcher:
         Runs it off the event loop, or inline (``ServerContext.run_blocking``).
     max_batch
         Most submissions in one batch.
+    on_batch
+        Told the size of each batch written (the server's metrics).
     """
 
     def __init__(
-        self, submit_many: SubmitMany, run_blocking: RunBlocking, max_batch: int = MAX_BATCH
+        self,
+        submit_many: SubmitMany,
+        run_blocking: RunBlocking,
+        max_batch: int = MAX_BATCH,
+        on_batch: Callable[[int], None] | None = None,
     ) -> None:
         self._submit_many = submit_many
         self._run_blocking = run_blocking
         self._max_batch = max_batch
         self._pending: list[tuple[Submission, asyncio.Future[Job]]] = []
         self._writer: asyncio.Task[None] | None = None
-        #: Sizes of the batches written so far (for tests and metrics).
-        self.batches = 0
-        self.submissions = 0
+        self.on_batch = on_batch
 
     async def submit(self, submission: Submission) -> Job:
         """Record ``submission`` with whatever else is waiting; its job once committed.
@@ -87,8 +91,8 @@ class SubmissionBatcher:
                         )
                 except Exception as err:  # not a refusal: every caller sees the failure
                     outcomes = [err] * len(batch)
-                self.batches += 1
-                self.submissions += len(batch)
+                if self.on_batch is not None:
+                    self.on_batch(len(batch))
                 for (_, future), outcome in zip(batch, outcomes, strict=True):
                     if future.done():  # its caller is gone
                         continue

@@ -5,6 +5,9 @@
 - ``madlab_queue_depth``: jobs waiting for a worker (submitted, queued, retrying);
 - ``madlab_api_request_duration_seconds{route,method,status}``: latency of
   this process's API requests per route pattern, method and status class;
+- ``madlab_submission_batch_size``: how many execute requests each store
+  transaction recorded (:mod:`madlab_server.batching`; 1 when idle, more
+  under load);
 - ``madlab_workers_live`` and ``madlab_worker_heartbeat_age_seconds{worker}``:
   worker health from the service registry.
 
@@ -42,6 +45,9 @@ TOKEN_VARIABLE = "MADLAB_METRICS_TOKEN"
 
 #: Latency buckets (seconds): from a cached read to a slow upload.
 BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+#: Batch size buckets (submissions per transaction).
+BATCH_BUCKETS = (1, 2, 5, 10, 20, 50, 100, 200)
 
 _WAITING = (JobStatus.SUBMITTED, JobStatus.QUEUED, JobStatus.RETRYING)
 _GROUP = re.compile(r"\([^)]*\)")
@@ -122,6 +128,12 @@ class ApiMetrics:
             "API request latency in this process, per route pattern, method and status class",
             ["route", "method", "status"],
             buckets=BUCKETS,
+            registry=self.registry,
+        )
+        self.batch_size = Histogram(
+            "madlab_submission_batch_size",
+            "Execute requests recorded per store transaction in this process",
+            buckets=BATCH_BUCKETS,
             registry=self.registry,
         )
         self.registry.register(StoreCollector(services))

@@ -55,6 +55,9 @@ def test_metrics_count_jobs_queue_and_latency_for_the_scraper_and_the_owner(
             (("method", "POST"), ("route", "tasks/{}/execute"), ("status", "2xx")),
         )
         assert samples[execute] == 2
+        # one after the other: each recorded in a transaction of its own
+        assert samples[("madlab_submission_batch_size_count", ())] == 2
+        assert samples[("madlab_submission_batch_size_sum", ())] == 2
         listed = (
             "madlab_api_request_duration_seconds_count",
             (("method", "GET"), ("route", "jobs"), ("status", "2xx")),

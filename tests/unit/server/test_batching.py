@@ -75,10 +75,12 @@ def test_concurrent_submissions_share_transactions_and_get_their_own_jobs(
 
     async def run() -> list[Job]:
         with ThreadPoolExecutor(2) as pool:
-            batcher = SubmissionBatcher(recorder, _threads(pool))
+            batcher = SubmissionBatcher(recorder, _threads(pool), on_batch=told.append)
             return await asyncio.gather(*(batcher.submit(_dock(i)) for i in range(40)))
 
+    told: list[int] = []
     jobs = asyncio.run(run())
+    assert told == recorder.sizes
     assert [j.name for j in jobs] == [f"job {i}" for i in range(40)]
     assert [j.parameters["exhaustiveness"] for j in jobs] == [1 + i % 4 for i in range(40)]
     assert all(j.status is JobStatus.QUEUED for j in jobs)
