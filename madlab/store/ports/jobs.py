@@ -135,7 +135,9 @@ class JobRepository(ABC):
         """Record several new jobs at once: a few statements for all of them.
 
         What a batch of submissions uses (one transaction, one insert per
-        table); each job is checked as :meth:`add` checks it.
+        table); each job is checked as :meth:`add` checks it. The jobs are
+        stamped a microsecond apart in the order given, so that every order
+        by time keeps theirs.
 
         Returns
         -------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select, tuple_
@@ -110,10 +110,11 @@ class SqlJobRepository(JobRepository):
         rows = self._checked(jobs, now)
         events: builtins.list[dict[str, Any]] = []
         for new, row in zip(jobs, rows, strict=True):
-            events.append(self._event_values(row, None, JobStatus.SUBMITTED, now, new.detail))
+            at = row["created_at"]
+            events.append(self._event_values(row, None, JobStatus.SUBMITTED, at, new.detail))
             if new.queued:
                 events.append(
-                    self._event_values(row, JobStatus.SUBMITTED, JobStatus.QUEUED, now, None)
+                    self._event_values(row, JobStatus.SUBMITTED, JobStatus.QUEUED, at, None)
                 )
         self._pending()
         self._session.execute(insert(_JOBS), rows)
@@ -370,7 +371,10 @@ class SqlJobRepository(JobRepository):
         One query per kind of reference (organizations, given ids, pipelines,
         parent jobs), whatever the number of jobs.
         """
-        rows = [self._values(new, now) for new in jobs]
+        # a microsecond apart, in the order given: every order by time (listings,
+        # the embedded workers' first come, first served) keeps the jobs' order
+        step = timedelta(microseconds=1)
+        rows = [self._values(new, now + i * step) for i, new in enumerate(jobs)]
         self._pending()
         orgs = {r["organization_id"] for r in rows}
         known = set(

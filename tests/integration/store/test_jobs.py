@@ -328,8 +328,10 @@ def test_many_jobs_are_recorded_together_as_one_by_one(store: Store, org: str) -
         running = uow.jobs.transition(org, jobs[3].id, S.RUNNING, detail="w1")
     assert running.attempt == 1
     with store.unit_of_work() as uow:
-        assert uow.jobs.list(org, limit=100).items[0].id in {j.id for j in jobs}
+        oldest_first = [j.id for j in uow.jobs.list(org, limit=100, sort="created_at").items]
+        newest_first = [j.id for j in uow.jobs.list(org, limit=100).items]
         assert uow.jobs.counts(org) == {S.QUEUED: 24, S.RUNNING: 1, S.SUBMITTED: 1}
+    assert oldest_first == [j.id for j in jobs] == newest_first[::-1]
 
 
 def test_a_batch_with_one_bad_job_writes_nothing(store: Store, org: str, other_org: str) -> None:
