@@ -13,6 +13,7 @@ from madlab.bootstrap import Services
 from madlab_server.batching import SubmissionBatcher
 from madlab_server.files import FileCatalog
 from madlab_server.identity import OrganizationPolicy
+from madlab_server.listings import ListingCache
 from madlab_server.pipelines import Pipelines
 from madlab_server.ratelimit import RateLimiter
 
@@ -42,7 +43,7 @@ class ServerContext:
     pipelines: Pipelines
     execute_limit: RateLimiter
     upload_limit: RateLimiter
-    cache: dict[Any, Any] = field(default_factory=dict)
+    task_listings: ListingCache = field(default_factory=ListingCache)
     store_pool: ThreadPoolExecutor | None = field(init=False, repr=False, default=None)
 
     def __post_init__(self) -> None:

@@ -2,44 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-import time
 
 from madlab.runtime.service import Submission
 from madlab.tasks.definitions import definition_from_json, definition_to_dict
-from madlab_server.context import ServerContext
 from madlab_server.handlers.base import MadlabHandler
 from madlab_server.models import ExecuteRequest, parse
-
-#: Seconds a task listing is served from memory (registrations through the
-#: API are seen at once; through the CLI within this time).
-LISTING_TTL_S = 2.0
-
-
-class _Listings:
-    """Recent task listings as JSON with their ETag, in the server context's cache."""
-
-    @staticmethod
-    def get(ctx: ServerContext, key: tuple[str, str | None]) -> tuple[bytes, str] | None:
-        hit = ctx.cache.get(("tasks", *key))
-        if hit is None or time.monotonic() - hit[0] > LISTING_TTL_S:
-            return None
-        return hit[1], hit[2]
-
-    @staticmethod
-    def put(ctx: ServerContext, key: tuple[str, str | None], body: bytes) -> tuple[bytes, str]:
-        etag = '"' + hashlib.sha1(body, usedforsecurity=False).hexdigest() + '"'
-        ctx.cache[("tasks", *key)] = (time.monotonic(), body, etag)
-        return body, etag
-
-    @staticmethod
-    def drop(ctx: ServerContext, organization_id: str) -> None:
-        for k in [k for k in ctx.cache if k[:2] == ("tasks", organization_id)]:
-            del ctx.cache[k]
-
-
-_listings = _Listings()
 
 
 class TasksHandler(MadlabHandler):
@@ -51,23 +19,21 @@ class TasksHandler(MadlabHandler):
         """Definitions the caller's organization sees, optionally of one category.
 
         The listing is kept serialized, with its ETag, for a short while per
-        organization and category (:data:`LISTING_TTL_S`), and dropped when
-        the organization registers a task. A client that sends the ETag back
-        in ``If-None-Match`` gets a 304 without a body.
+        organization and category (:mod:`madlab_server.listings`), and
+        dropped when the organization registers a task. A client that sends
+        the ETag back in ``If-None-Match`` gets a 304 without a body.
         """
         category = self.get_query_argument("category", None) or None
-        key = (self.caller.organization_id, category)
-        cached = _listings.get(self.madlab, key)
-        if cached is None:
+        organization_id = self.caller.organization_id
+
+        async def load() -> bytes:
             tasks = await self.madlab.run_blocking(
-                self.madlab.services.tasks.list,
-                organization_id=self.caller.organization_id,
-                category=category,
+                self.madlab.services.tasks.list, organization_id=organization_id, category=category
             )
-            body = json.dumps({"tasks": [definition_to_dict(t) for t in tasks]}).encode()
-            cached = _listings.put(self.madlab, key, body)
-        self._etag = cached[1]
-        self.finish(cached[0])
+            return json.dumps({"tasks": [definition_to_dict(t) for t in tasks]}).encode()
+
+        body, self._etag = await self.madlab.task_listings.get((organization_id, category), load)
+        self.finish(body)
 
     def compute_etag(self) -> str | None:
         """The cached listing's ETag (no hashing of the body per request)."""
@@ -81,7 +47,7 @@ class TasksHandler(MadlabHandler):
         stored = self.madlab.services.tasks.register(
             definition, organization_id=self.caller.organization_id
         )
-        _listings.drop(self.madlab, self.caller.organization_id)
+        self.madlab.task_listings.drop(self.caller.organization_id)
         self.send_json(definition_to_dict(stored), status=201)
 
 
