@@ -184,7 +184,14 @@ def server(
         yield url, token, proc.pid
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # say so, keep its log's end, and go on
+            proc.kill()
+            proc.wait()
+            tail = (root / "server.log").read_text(errors="replace").splitlines()[-20:]
+            print("the server did not stop within 30 s of SIGTERM; killed. Its log ends:")
+            print("\n".join(tail), flush=True)
         log.close()
 
 
@@ -275,21 +282,40 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def batches(url: str, token: str) -> tuple[float, float] | None:
+    """(transactions, submissions) recorded so far, from the server's metrics (None: none)."""
+    answer = httpx.get(f"{url}madlab/api/v1/metrics", headers={"Authorization": f"token {token}"})
+    found = {}
+    for line in answer.text.splitlines() if answer.status_code == 200 else []:
+        for key in ("count", "sum"):
+            if line.startswith(f"madlab_submission_batch_size_{key} "):
+                found[key] = float(line.split()[1])
+    return (found["count"], found["sum"]) if len(found) == 2 else None
+
+
+def _mean_batch(before: tuple[float, float] | None, after: tuple[float, float] | None) -> float:
+    if before is None or after is None or after[0] == before[0]:
+        return float("nan")
+    return (after[1] - before[1]) / (after[0] - before[0])
+
+
 def measure(url: str, token: str, pid: int, args: argparse.Namespace) -> dict[str, dict]:
-    """Listing and execute under both loads, with the server's CPU time per request."""
+    """Listing and execute under both loads: server CPU time per request, mean batch size."""
     out: dict[str, dict] = {}
     targets = {"listing": ("GET", "tasks"), "execute": ("POST", "tasks/dock/execute")}
     for name, (method, path) in targets.items():
-        cpu = cpu_seconds(pid)
+        cpu, recorded = cpu_seconds(pid), batches(url, token)
         if shutil.which("wrk") and not args.no_wrk:
             closed = wrk_load(url, token, method, path, args.clients, args.seconds)
         else:
             closed = httpx_load(url, token, method, path, args.clients, args.seconds, 0.0)
         closed["cpu_ms"] = (cpu_seconds(pid) - cpu) * 1000 / closed["n"]
+        closed["batch"] = _mean_batch(recorded, batches(url, token))
         out[f"{name}, closed loop"] = closed
-        cpu = cpu_seconds(pid)
+        cpu, recorded = cpu_seconds(pid), batches(url, token)
         paced = httpx_load(url, token, method, path, args.clients, args.seconds, args.interval)
         paced["cpu_ms"] = (cpu_seconds(pid) - cpu) * 1000 / paced["n"]
+        paced["batch"] = _mean_batch(recorded, batches(url, token))
         out[f"{name}, paced"] = paced
         for key in (f"{name}, closed loop", f"{name}, paced"):
             assert out[key]["bad"] == 0, f"{key}: {out[key]['bad']} failed requests"
@@ -329,9 +355,9 @@ async def ws_delivery(url: str, token: str, jobs: int) -> list[float]:
 def table(results: dict[str, dict[str, dict]], variants: list[str]) -> list[str]:
     """One row per (store, request and load, code variant); p95 ratio against the first."""
     lines = [
-        "| store | request, load | code | p50 | p95 | req/s | server CPU/request "
-        "| p95 before/after |",
-        "|---|---|---|---:|---:|---:|---:|---:|",
+        "| store | request, load | code | p50 | p95 | p99 | req/s | server CPU/request "
+        "| jobs per transaction | p95 before/after |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     stores = sorted({k.split(" / ")[1] for k in results}, reverse=True)
     for store in stores:
@@ -340,9 +366,11 @@ def table(results: dict[str, dict[str, dict]], variants: list[str]) -> list[str]
             for i, v in enumerate(variants):
                 r = results[f"{v} / {store}"][row]
                 ratio = f"{base / r['p95']:.1f}x" if i else ""
+                batch = "" if r["batch"] != r["batch"] else f"{r['batch']:.1f}"  # NaN: none
                 lines.append(
                     f"| {store} | {row} | {v} | {r['p50']:.1f} ms | {r['p95']:.1f} ms "
-                    f"| {r['rps']:.0f} | {r['cpu_ms']:.2f} ms | {ratio} |"
+                    f"| {r['p99']:.1f} ms | {r['rps']:.0f} | {r['cpu_ms']:.2f} ms | {batch} "
+                    f"| {ratio} |"
                 )
     return lines
 
@@ -414,6 +442,10 @@ def main() -> None:
     lines.append(f"- WebSocket delivery, Redis pub/sub: {summary(remote)}")
     text = "\n".join(lines) + "\n"
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    earlier = RESULTS.read_text().split("\n", 1)[1] if RESULTS.exists() else ""
+    if earlier.strip():  # the newest run first, the earlier ones kept below, newest first
+        marker = "\n## Earlier runs\n"
+        text += marker + earlier.replace(marker, "\n")
     RESULTS.write_text(text)
     print(text)
 
