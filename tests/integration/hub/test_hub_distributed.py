@@ -12,16 +12,15 @@ import os
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from tests.conftest import COMPLEXES
 from tests.integration.hub.harness import HubUser, running_hub
-from tests.integration.runtime.conftest import POSTGRES_URLS, ensure_redis
+from tests.integration.runtime.conftest import ensure_redis
+from tests.postgres import UNREACHABLE, fresh_schema, reachable_postgres
 
 COMPLEX = COMPLEXES / "184l"
 REDIS_URL = "redis://127.0.0.1:6379/11"
@@ -32,22 +31,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.hub, pytest.mark.postgres]
 @pytest.fixture()
 def database_url() -> Iterator[str]:
     """A fresh schema in the PostgreSQL test database (dropped afterwards)."""
-    base = None
-    for url in filter(None, POSTGRES_URLS):
-        try:
-            psycopg.connect(url, connect_timeout=3).close()
-        except psycopg.OperationalError:
-            continue
-        base = url
-        break
-    if base is None:
-        pytest.fail("no PostgreSQL server at 127.0.0.1:5432 (database test)")
-    schema = f"hub_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    yield f"{base}?options=-csearch_path%3D{schema}"
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    base = reachable_postgres() or pytest.fail(UNREACHABLE)
+    with fresh_schema(base, "hub") as url:
+        yield url
 
 
 def test_a_job_submitted_through_the_hub_is_run_by_a_celery_worker(

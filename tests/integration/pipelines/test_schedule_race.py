@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from madlab.pipelines.schedules import Scheduler, ScheduleRunner
@@ -20,23 +17,9 @@ from madlab.runtime.bus_memory import InMemoryEventBus
 from madlab.runtime.service import JobService
 from madlab.store.database import Store
 from madlab.tasks.registry import TaskRegistry
+from tests.postgres import UNREACHABLE, fresh_schema, reachable_postgres
 
 SPEC = {"name": "nightly", "steps": [{"id": "a", "task": "dock", "parameters": {}}]}
-POSTGRES_URLS = [
-    os.environ.get("MADLAB_TEST_POSTGRES_URL", ""),
-    "postgresql://postgres@127.0.0.1:5432/test",
-    "postgresql://root@127.0.0.1:5432/test",
-]
-
-
-def _postgres() -> str | None:
-    for url in filter(None, POSTGRES_URLS):
-        try:
-            psycopg.connect(url, connect_timeout=3).close()
-        except psycopg.OperationalError:
-            continue
-        return url
-    return None
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -44,17 +27,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'madlab.db'}"
         return
-    base = _postgres()
-    if base is None:
-        pytest.skip("no PostgreSQL server at 127.0.0.1:5432 (database test)")
-    schema = f"sched_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{base}?options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(base, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    base = reachable_postgres() or pytest.skip(UNREACHABLE)
+    with fresh_schema(base, "sched") as url:
+        yield url
 
 
 def service(url: str) -> PipelineService:

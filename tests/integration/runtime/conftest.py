@@ -13,11 +13,9 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from madlab.bootstrap import Services, build_services
@@ -25,16 +23,12 @@ from madlab.domain.workers import WorkerStatus
 from madlab.runtime.bus_memory import InMemoryEventBus
 from madlab.runtime.local import LocalQueue
 from madlab.settings import Settings
+from tests.postgres import UNREACHABLE, fresh_schema, reachable_postgres
 from tests.unit.runtime.sample_tasks import SAMPLES
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 ORG = "acme"
 REDIS_URL = "redis://127.0.0.1:6379/5"
-POSTGRES_URLS = [
-    os.environ.get("MADLAB_TEST_POSTGRES_URL", ""),
-    "postgresql://postgres@127.0.0.1:5432/test",
-    "postgresql://root@127.0.0.1:5432/test",
-]
 #: The exact command that starts this machine's Redis (it keeps nothing on disk).
 REDIS_START = [
     "redis-server",
@@ -123,22 +117,9 @@ def ensure_redis() -> None:
 @pytest.fixture(scope="module")
 def postgres_url() -> Iterator[str]:
     """A fresh schema in the PostgreSQL test database (dropped afterwards)."""
-    base = None
-    for url in filter(None, POSTGRES_URLS):
-        try:
-            psycopg.connect(url, connect_timeout=3).close()
-        except psycopg.OperationalError:
-            continue
-        base = url
-        break
-    if base is None:
-        pytest.skip("no PostgreSQL server at 127.0.0.1:5432 (database test)")
-    schema = f"runtime_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    yield f"{base}?options=-csearch_path%3D{schema}"
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    base = reachable_postgres() or pytest.skip(UNREACHABLE)
+    with fresh_schema(base, "runtime") as url:
+        yield url
 
 
 class Cluster:

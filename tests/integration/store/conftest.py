@@ -6,41 +6,23 @@ the connection's ``search_path``, so runs never see each other's rows.
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from madlab.store import Store
+from tests.postgres import UNREACHABLE, fresh_schema, reachable_postgres
 
 from .clock import StepClock
-
-POSTGRES_URLS = [
-    os.environ.get("MADLAB_TEST_POSTGRES_URL", ""),
-    "postgresql://postgres@127.0.0.1:5432/test",
-    "postgresql://root@127.0.0.1:5432/test",
-]
-
-
-def _reachable_postgres() -> str | None:
-    for url in filter(None, POSTGRES_URLS):
-        try:
-            psycopg.connect(url, connect_timeout=3).close()
-        except psycopg.OperationalError:
-            continue
-        return url
-    return None
 
 
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
     """URL of the PostgreSQL test database (the test is skipped when none answers)."""
-    url = _reachable_postgres()
+    url = reachable_postgres()
     if url is None:
-        pytest.skip("no PostgreSQL server at 127.0.0.1:5432 (database test)")
+        pytest.skip(UNREACHABLE)
     return url
 
 
@@ -56,14 +38,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"sqlite:///{tmp_path / 'madlab.db'}"
         return
     base = request.getfixturevalue("postgres_url")
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{base}?options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(base, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    with fresh_schema(base, "test") as url:
+        yield url
 
 
 @pytest.fixture()
