@@ -129,15 +129,18 @@ SEARCH_INDEX = "ix_task_executions_search"
 SEARCH_SQL = "(id || ' ' || coalesce(name, '') || ' ' || task_id || ' ' || user_name)"
 
 
-def search_text() -> ColumnElement[str]:
-    """What the text filter of a job listing searches: id, name, task and user, in one text."""
+def search_text(jobs: Any = JobRow) -> ColumnElement[str]:
+    """What the text filter of a job listing searches: id, name, task and user, in one text.
+
+    ``jobs`` is the job table's entity, or an alias of it (a subquery of jobs).
+    """
     space: ColumnElement[str] = literal_column("' '")
     return (
-        JobRow.id
+        jobs.id
         + space
-        + func.coalesce(JobRow.name, literal_column("''"))
+        + func.coalesce(jobs.name, literal_column("''"))
         + space
-        + JobRow.task_id
+        + jobs.task_id
         + space
-        + JobRow.user_name
+        + jobs.user_name
     )

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.exc import StaleDataError
 
 from madlab.domain.jobs import Job, JobEvent, JobStatus, check_transition
@@ -44,6 +44,10 @@ assert set(SORT_KEYS) == set(JOB_SORTS)
 #: The tables written directly by :meth:`SqlJobRepository.add_many` (Core inserts).
 _JOBS = JobRow.metadata.tables[JobRow.__tablename__]
 _EVENTS = JobEventRow.metadata.tables[JobEventRow.__tablename__]
+
+#: How many of a listing's newest jobs a text search on PostgreSQL reads in
+#: order before it asks the trigram index for every match (see ``_search``).
+SEARCH_WINDOW = 2000
 
 _KINDS: dict[str, KeyKind] = {"created_at": "time", "updated_at": "time", "priority": "int"}
 
@@ -266,15 +270,16 @@ class SqlJobRepository(JobRepository):
             query = query.where(JobRow.created_at >= values.aware(since, "since"))
         if until is not None:
             query = query.where(JobRow.created_at < values.aware(until, "until"))
-        if text:
-            pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            query = query.where(search_text().ilike(pattern, escape="\\"))
         if after is not None:
             key = decode_keyset(after, sort, tuple(_KINDS.get(c.key, "text") for c in columns))
             row_key, values_ = tuple_(*columns), tuple_(*key)
             query = query.where(row_key < values_ if descending else row_key > values_)
-        order = [c.desc() if descending else c.asc() for c in columns]
-        rows = list(self._session.scalars(query.order_by(*order).limit(limit + 1)))
+        if text:
+            pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            rows = self._search(query, pattern, columns, descending, limit + 1)
+        else:
+            order = [c.desc() if descending else c.asc() for c in columns]
+            rows = list(self._session.scalars(query.order_by(*order).limit(limit + 1)))
         more = len(rows) > limit
         rows = rows[:limit]
         cursor = None
@@ -327,6 +332,49 @@ class SqlJobRepository(JobRepository):
         self._flush(row.id)
 
     # -- helpers -----------------------------------------------------------
+
+    def _search(
+        self, query: Any, pattern: str, columns: tuple[Any, ...], descending: bool, count: int
+    ) -> builtins.list[JobRow]:
+        """The first ``count`` jobs of ``query`` (in its order) whose text matches ``pattern``.
+
+        On PostgreSQL in two steps, because its planner guesses how many jobs
+        a pattern matches from the pattern's length, and guesses high for a
+        phrase: it then walks the listing's order index and reads job after
+        job (40,000 of them, 160 ms, for a phrase found in 0.1 % of a million
+        jobs) where the trigram index finds them in a few milliseconds.
+        First the newest :data:`SEARCH_WINDOW` jobs of the listing are
+        searched; a full page there is the answer (a common word: the page
+        is found after a few hundred jobs). Otherwise every match is taken
+        from the trigram index (a materialized query, which the planner
+        cannot turn back into a walk) and the page sorted from them.
+        SQLite has no trigram index: one query.
+        """
+
+        def ordered(jobs: Any) -> list[Any]:
+            keys = [getattr(jobs, c.key) for c in columns]
+            return [k.desc() if descending else k.asc() for k in keys]
+
+        if self._session.get_bind().dialect.name != "postgresql":
+            matching = query.where(search_text().ilike(pattern, escape="\\"))
+            return list(self._session.scalars(matching.order_by(*ordered(JobRow)).limit(count)))
+        window = aliased(JobRow, query.order_by(*ordered(JobRow)).limit(SEARCH_WINDOW).subquery())
+        first = (
+            select(window)
+            .where(search_text(window).ilike(pattern, escape="\\"))
+            .order_by(*ordered(window))
+            .limit(count)
+        )
+        rows = list(self._session.scalars(first))
+        if len(rows) == count:
+            return rows
+        matches = (
+            query.where(search_text().ilike(pattern, escape="\\"))
+            .cte("matches")
+            .prefix_with("MATERIALIZED", dialect="postgresql")
+        )
+        found = aliased(JobRow, matches)
+        return list(self._session.scalars(select(found).order_by(*ordered(found)).limit(count)))
 
     def _row(self, organization_id: str, job_id: str, *, lock: bool = False) -> JobRow:
         created = self._created.get(job_id)

@@ -10,6 +10,8 @@ import pytest
 from madlab.domain import Job, JobStatus
 from madlab.errors import ValidationError
 from madlab.store import Store
+from madlab.store.ports import NewJob
+from madlab.store.repositories import jobs as repo_jobs
 
 from .clock import StepClock
 
@@ -185,3 +187,41 @@ def test_an_unknown_sort_names_the_field_and_the_allowed_orders(store: Store, or
     assert info.value.hint is not None
     for allowed in ("-created_at", "created_at", "-updated_at", "status", "-priority"):
         assert allowed in info.value.hint
+
+
+@pytest.mark.parametrize("window", [3, 2000], ids=["small-window", "default-window"])
+@pytest.mark.parametrize("sort", ["-created_at", "created_at", "status", "-priority"])
+def test_a_text_search_pages_like_a_filter_of_the_whole_list(
+    store: Store, org: str, monkeypatch: pytest.MonkeyPatch, window: int, sort: str
+) -> None:
+    """Common words, rare phrases and no match, whether or not the first look finds a page."""
+    monkeypatch.setattr(repo_jobs, "SEARCH_WINDOW", window)
+    names = ["kinase screen 1", "protease redock 77", "kinase screen 2", "lead series"]
+    with store.unit_of_work() as uow:
+        jobs = uow.jobs.add_many(
+            [
+                NewJob(
+                    organization_id=org,
+                    user="alice",
+                    task_id="dock",
+                    task_version="1",
+                    name=f"{names[i % 4]} {i}" if i % 5 else None,
+                    priority=9 * (i % 3 == 0),
+                    queued=bool(i % 2),
+                )
+                for i in range(40)
+            ]
+        )
+    everything = [j.id for page in _all_pages(store, org, limit=100, sort=sort) for j in page]
+    by_id = {j.id: j for j in jobs}
+    for text in ("kinase", "PROTEASE REDOCK 7", "lead series 3", "nowhere", jobs[7].id[:8]):
+
+        def found(job_id: str, text: str = text) -> bool:
+            job = by_id[job_id]
+            haystack = f"{job.id} {job.name or ''} {job.task_id} {job.user}"
+            return text.lower() in haystack.lower()
+
+        expected = [i for i in everything if found(i)]
+        for limit in (1, 4, 50):
+            pages = _all_pages(store, org, limit=limit, sort=sort, text=text)
+            assert [j.id for page in pages for j in page] == expected, (text, limit)
