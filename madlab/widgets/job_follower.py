@@ -77,6 +77,7 @@ class JobFollower:
         self._done = threading.Event()
         self._finishing = threading.Lock()
         self._finished = False
+        self._final_called = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"madlab-job-{job.id[:8]}")
         self._thread.daemon = True
 
@@ -116,7 +117,7 @@ class JobFollower:
                 self.job = job
                 self.progress = max(self.progress, progress_of(job))
                 self._update()
-                self._finish()
+                self._finish(timeout=max(0.0, deadline - time.monotonic()))
                 self._stop.set()
                 self._done.set()
         if self.error is not None:
@@ -148,14 +149,24 @@ class JobFollower:
         self._update()
         return self.job.is_final
 
-    def _finish(self) -> None:
-        """Call ``on_final`` once, whichever thread sees the end first."""
+    def _finish(self, timeout: float | None = None) -> None:
+        """Call ``on_final`` once, whichever thread sees the end first.
+
+        The other thread returns only once that call is over (or after
+        ``timeout`` seconds), so that :meth:`wait` never returns while the
+        follower's thread is still showing the results.
+        """
         with self._finishing:
-            if self._finished:
-                return
+            first = not self._finished
             self._finished = True
-        if self._on_final is not None:
-            self._on_final(self.job)
+        if not first:
+            self._final_called.wait(timeout)
+            return
+        try:
+            if self._on_final is not None:
+                self._on_final(self.job)
+        finally:
+            self._final_called.set()
 
     def _run(self) -> None:
         try:
