@@ -65,6 +65,8 @@ def execute_template(
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
+    from madlab.pipelines.kernels import NOTEBOOK_RUN_OPTIONS
+
     output.parent.mkdir(parents=True, exist_ok=True)
     try:
         pm.execute_notebook(
@@ -76,6 +78,7 @@ def execute_template(
             cwd=str(cwd or output.parent),
             progress_bar=False,
             log_output=False,
+            **NOTEBOOK_RUN_OPTIONS,
         )
     except PapermillExecutionError as err:
         raise NotebookError(

@@ -18,6 +18,7 @@ import papermill
 import pytest
 
 from madlab.client import MadlabClient
+from madlab.pipelines.kernels import NOTEBOOK_RUN_OPTIONS
 from tests.conftest import REPO_ROOT
 from tests.integration.server.live import LiveServer, live_server
 
@@ -100,6 +101,7 @@ def execute(relative: str, out: Path, **parameters: Any) -> Executed:
         kernel_name="python3",
         progress_bar=False,
         execution_timeout=900,
+        **NOTEBOOK_RUN_OPTIONS,
     )
     return Executed(target)
 
