@@ -196,7 +196,7 @@ def test_a_text_search_pages_like_a_filter_of_the_whole_list(
 ) -> None:
     """Common words, rare phrases and no match, whether or not the first look finds a page."""
     monkeypatch.setattr(repo_jobs, "SEARCH_WINDOW", window)
-    names = ["kinase screen 1", "protease redock 77", "kinase screen 2", "lead series"]
+    names = ["kinase screen 1", "protease redock 77", "kinase screen 2", "o'brien \\ 100%"]
     with store.unit_of_work() as uow:
         jobs = uow.jobs.add_many(
             [
@@ -214,7 +214,7 @@ def test_a_text_search_pages_like_a_filter_of_the_whole_list(
         )
     everything = [j.id for page in _all_pages(store, org, limit=100, sort=sort) for j in page]
     by_id = {j.id: j for j in jobs}
-    for text in ("kinase", "PROTEASE REDOCK 7", "lead series 3", "nowhere", jobs[7].id[:8]):
+    for text in ("kinase", "PROTEASE REDOCK 7", "o'brien \\ 100% 3", "nowhere", jobs[7].id[:8]):
 
         def found(job_id: str, text: str = text) -> bool:
             job = by_id[job_id]
