@@ -67,6 +67,7 @@ class SlicedKernelManager(AsyncKernelManager):
     """Starts kernels whose clients are :class:`SlicedKernelClient`."""
 
     client_class = DottedObjectName(f"{__name__}.SlicedKernelClient")
+    client_factory = Type(SlicedKernelClient, klass=AsyncKernelClient)
 
 
 #: Keyword arguments for ``papermill.execute_notebook`` (nbclient options).

@@ -105,7 +105,7 @@ def test_no_message_is_still_empty_once_the_whole_wait_is_over(
 def test_papermill_runs_get_kernels_whose_clients_wait_in_slices() -> None:
     manager = NOTEBOOK_RUN_OPTIONS["kernel_manager_class"]
     assert manager is SlicedKernelManager
-    client_class = manager().client_class
-    assert client_class.endswith("SlicedKernelClient")
+    client = manager(kernel_name="python3").client()
+    assert type(client) is SlicedKernelClient
     for name in ("shell", "iopub", "stdin", "control"):
         assert getattr(SlicedKernelClient, f"{name}_channel_class").default_value is SlicedChannel
