@@ -31,6 +31,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import math
 import multiprocessing
 import os
 import platform
@@ -366,7 +367,7 @@ def table(results: dict[str, dict[str, dict]], variants: list[str]) -> list[str]
             for i, v in enumerate(variants):
                 r = results[f"{v} / {store}"][row]
                 ratio = f"{base / r['p95']:.1f}x" if i else ""
-                batch = "" if r["batch"] != r["batch"] else f"{r['batch']:.1f}"  # NaN: none
+                batch = "" if math.isnan(r["batch"]) else f"{r['batch']:.1f}"
                 lines.append(
                     f"| {store} | {row} | {v} | {r['p50']:.1f} ms | {r['p95']:.1f} ms "
                     f"| {r['p99']:.1f} ms | {r['rps']:.0f} | {r['cpu_ms']:.2f} ms | {batch} "

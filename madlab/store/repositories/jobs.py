@@ -46,8 +46,8 @@ assert set(SORT_KEYS) == set(JOB_SORTS)
 _JOBS = JobRow.metadata.tables[JobRow.__tablename__]
 _EVENTS = JobEventRow.metadata.tables[JobEventRow.__tablename__]
 
-#: How many of a listing's newest jobs a text search on PostgreSQL reads in
-#: order before it asks the trigram index for every match (see ``_search``).
+#: How many of a listing's first jobs, in its order, a text search on PostgreSQL
+#: reads before it asks the trigram index for every match (see ``_search``).
 SEARCH_WINDOW = 2000
 
 _KINDS: dict[str, KeyKind] = {"created_at": "time", "updated_at": "time", "priority": "int"}
@@ -344,12 +344,13 @@ class SqlJobRepository(JobRepository):
         phrase: it then walks the listing's order index and reads job after
         job (40,000 of them, 160 ms, for a phrase found in 0.1 % of a million
         jobs) where the trigram index finds them in a few milliseconds.
-        First the newest :data:`SEARCH_WINDOW` jobs of the listing are
-        searched; a full page there is the answer (a common word: the page
+        First the listing's first :data:`SEARCH_WINDOW` jobs, in its order,
+        are searched; a full page there is the answer (a common word: the page
         is found after a few hundred jobs). Otherwise every match is taken
         from the trigram index (a materialized query, which the planner
         cannot turn back into a walk) and the page sorted from them.
-        SQLite has no trigram index: one query.
+        SQLite has no trigram index: one query. (The custom-plan setting
+        lasts until the end of the transaction.)
         """
 
         def ordered(jobs: Any) -> list[Any]:

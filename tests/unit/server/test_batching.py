@@ -93,10 +93,11 @@ def test_a_lone_submission_is_written_at_once(services: Services) -> None:
     recorder = _Recorder(services, delay_s=0)
 
     async def run() -> list[Job]:
-        batcher = SubmissionBatcher(recorder, _threads(ThreadPoolExecutor(1)))
-        first = await batcher.submit(_dock(0))
-        second = await batcher.submit(_dock(1))
-        return [first, second]
+        with ThreadPoolExecutor(1) as pool:
+            batcher = SubmissionBatcher(recorder, _threads(pool))
+            first = await batcher.submit(_dock(0))
+            second = await batcher.submit(_dock(1))
+            return [first, second]
 
     jobs = asyncio.run(run())
     assert recorder.sizes == [1, 1]
